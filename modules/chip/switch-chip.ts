@@ -1,0 +1,140 @@
+// The one interface every switch chip driver implements (in the spirit of Linux DSA's dsa_switch_ops):
+// the driver knows registers and access sequences; policy (trunks, move monitoring, configuration) lives
+// in the services above it. Ports are numbered as the chip numbers them.
+
+export type Speed = 10 | 100 | 1000;
+
+export interface PortStatus {
+  link: boolean;
+  speed: Speed;
+  fullDuplex: boolean;
+}
+
+/** STP states as the port control registers encode them (shared/facts/switch-chips.md 1.2). */
+export type StpState = "none" | "disabled" | "blocking" | "listening" | "learning" | "forwarding";
+
+export interface ArlEntry {
+  /** 48-bit MAC as a number (see modules/mac.ts). */
+  mac: number;
+  /** VLAN ID, 0..4095 (0 when the chip learns without VLANs). */
+  vid: number;
+  /** Unicast: egress port number. Multicast: port bitmap. */
+  port: number;
+  isStatic: boolean;
+  /** The hardware's age bit (set on a hit, cleared by the aging sweep). */
+  age: boolean;
+}
+
+/** How the chip hashes frames onto a trunk group's members. */
+export type TrunkHash = "da+sa" | "da" | "sa";
+
+export interface TrunkCapabilities {
+  groups: number;
+  maxMembers: number;
+  hashes: readonly TrunkHash[];
+  /**
+   * Entries of a writable member-selection table indexed by source-MAC bits (0 = none: the chip picks the member
+   * by a fixed function of its own, and the firmware can only choose the member set).
+   */
+  writableTableEntries: number;
+}
+
+export interface ChipInfo {
+  model: string;
+  deviceId: number;
+  revision: number;
+  /** Front-panel (user) ports, in chip numbering. */
+  userPorts: readonly number[];
+  /** The management/CPU (IMP) port; it may never be a trunk member. */
+  cpuPort: number;
+  arlEntries: number;
+  trunk: TrunkCapabilities;
+}
+
+export interface TrunkGroupConfig {
+  group: number;
+  /** Bitmap of member ports (bit i = port i); 0 = group disabled. */
+  members: number;
+}
+
+export interface TrunkConfig {
+  enabled: boolean;
+  hash: TrunkHash;
+  groups: TrunkGroupConfig[];
+}
+
+export interface FastAgeOptions {
+  /** Flush only entries learned on this port. */
+  port?: number;
+  /** Flush only entries of this VLAN. */
+  vid?: number;
+  /** Also flush static entries (normally only dynamic ones are flushed). */
+  includeStatic?: boolean;
+}
+
+/** Per-port MIB counters the services use (a subset; chips have many more). */
+export interface PortCounters {
+  rxUnicast: number;
+  rxMulticast: number;
+  rxBroadcast: number;
+  txUnicast: number;
+  txMulticast: number;
+  txBroadcast: number;
+  rxOctets: number;
+  txOctets: number;
+}
+
+export interface SwitchChip {
+  /** Detects the chip over its bus and returns what it is. Throws ChipIdError / DeadBusError / SpiTimeoutError. */
+  probe(): ChipInfo;
+  /** Puts the chip in managed mode with forwarding enabled; leaves the address table and trunks as they are. */
+  setup(): void;
+
+  /** Bitmap of ports with link up (bit i = port i). Allocation-free: the link monitor calls it every poll. */
+  readLinkMask(): number;
+  /** Link, speed and duplex of one port, written into `out` (allocated by the caller once). */
+  readPortStatus(port: number, out: PortStatus): PortStatus;
+
+  setPortEnabled(port: number, rx: boolean, tx: boolean): void;
+  setStpState(port: number, state: StpState): void;
+  /** Bitmap of ports that must not learn source MACs (bit i = port i). */
+  setLearningDisabled(mask: number): void;
+  getLearningDisabled(): number;
+  /** Aging time in seconds (chip limits apply). */
+  setAgingTime(seconds: number): void;
+  getAgingTime(): number;
+  fastAge(options: FastAgeOptions): void;
+
+  /** Finds the entry for MAC+VID; fills `out` and returns true, or returns false. */
+  arlLookup(mac: number, vid: number, out: ArlEntry): boolean;
+  /** Adds or replaces an entry (normally static). Throws ArlBucketFullError rather than evict another MAC. */
+  arlAdd(entry: ArlEntry): void;
+  /** Removes MAC+VID; returns false when it was not there. */
+  arlDelete(mac: number, vid: number): boolean;
+  /**
+   * Walks the whole table through the chip's search engine, calling `visit` for each valid entry. The entry object
+   * is reused between calls: copy what you keep. Returns how many entries were visited.
+   */
+  arlDump(visit: (entry: ArlEntry) => void): number;
+
+  readTrunkConfig(): TrunkConfig;
+  /** Enables or disables MAC trunking and selects the hash for all groups. */
+  setTrunkHash(enabled: boolean, hash: TrunkHash): void;
+  /** Sets one group's member bitmap (0 disables it). Throws TrunkLimitError beyond the chip's limits. */
+  setTrunkMembers(group: number, members: number): void;
+
+  /** Reads a port's MIB counters into `out`. */
+  readPortCounters(port: number, out: PortCounters): PortCounters;
+}
+
+export function newPortStatus(): PortStatus {
+  return { link: false, speed: 10, fullDuplex: false };
+}
+
+export function newArlEntry(): ArlEntry {
+  return { mac: 0, vid: 0, port: 0, isStatic: false, age: false };
+}
+
+export function newPortCounters(): PortCounters {
+  return { rxUnicast: 0, rxMulticast: 0, rxBroadcast: 0, txUnicast: 0, txMulticast: 0, txBroadcast: 0, rxOctets: 0, txOctets: 0 };
+}
