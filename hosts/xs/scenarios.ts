@@ -1,0 +1,183 @@
+// Named scenarios that drive the firmware the same way on xsnap (hosts/xs/entry.ts) and on Node (tests, bench), so
+// their results can be compared value for value. Plain TypeScript over the firmware's own modules: no Node APIs.
+// Every result is plain JSON data.
+
+import type { Clock } from "../../modules/clock";
+import type { SpiIo } from "../../modules/chip/spi-io";
+import type { ArlEntry, TrunkHash } from "../../modules/chip/switch-chip";
+import { newArlEntry } from "../../modules/chip/switch-chip";
+import { InvalidArgumentError } from "../../modules/errors";
+import { Firmware } from "../../modules/firmware";
+
+export interface ScenarioHost {
+  spi: SpiIo;
+  clock: Clock;
+  log: (line: string) => void;
+}
+
+export type ScenarioArgs = Record<string, unknown>;
+
+export interface BringUpArgs {
+  /** The server's MAC, as a number. */
+  mac: number;
+  vid: number;
+  port: number;
+  trunkHash: TrunkHash;
+  trunkGroup: number;
+  trunkMembers: number;
+}
+
+export const DEFAULT_BRING_UP: BringUpArgs = Object.freeze({
+  mac: 0x02_00_5e_10_20_30,
+  vid: 0,
+  port: 1,
+  trunkHash: "sa",
+  trunkGroup: 0,
+  trunkMembers: 0b0110,
+});
+
+function numberArg(args: ScenarioArgs, name: string, fallback?: number): number {
+  const value = args[name] ?? fallback;
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new InvalidArgumentError(`scenario argument ${name} must be a number`);
+  return value;
+}
+
+function copyEntry(entry: ArlEntry): ArlEntry {
+  return { mac: entry.mac, vid: entry.vid, port: entry.port, isStatic: entry.isStatic, age: entry.age };
+}
+
+/** One firmware instance and the scenarios that drive it. */
+export class ScenarioRunner {
+  readonly #host: ScenarioHost;
+  #firmware: Firmware | undefined;
+  readonly #entry = newArlEntry();
+  /** The status read the harness uses to measure its own cost per SPI exchange (no firmware involved). */
+  readonly #spinFrame = new Uint8Array(3);
+
+  constructor(host: ScenarioHost) {
+    this.#host = host;
+  }
+
+  get firmware(): Firmware {
+    this.#firmware ??= new Firmware({ spi: this.#host.spi, clock: this.#host.clock, log: this.#host.log });
+    return this.#firmware;
+  }
+
+  get created(): boolean {
+    return this.#firmware !== undefined;
+  }
+
+  run(name: string, args: ScenarioArgs = {}): unknown {
+    switch (name) {
+      case "create":
+        return this.firmware !== undefined;
+      case "boot":
+        return this.firmware.boot();
+      case "probe":
+        return this.firmware.chip.probe();
+      case "setup":
+        this.firmware.chip.setup();
+        return null;
+      case "bring-up":
+        return this.#bringUp({ ...DEFAULT_BRING_UP, ...(args as Partial<BringUpArgs>) });
+      case "link-mask":
+        return this.firmware.chip.readLinkMask();
+      case "arl-add":
+        this.firmware.chip.arlAdd({
+          mac: numberArg(args, "mac"),
+          vid: numberArg(args, "vid", 0),
+          port: numberArg(args, "port"),
+          isStatic: args.isStatic !== false,
+          age: false,
+        });
+        return null;
+      case "arl-lookup":
+        return this.firmware.chip.arlLookup(numberArg(args, "mac"), numberArg(args, "vid", 0), this.#entry)
+          ? copyEntry(this.#entry)
+          : null;
+      case "arl-delete":
+        return this.firmware.chip.arlDelete(numberArg(args, "mac"), numberArg(args, "vid", 0));
+      case "arl-dump":
+        return this.#dump();
+      case "trunk-hash":
+        this.firmware.chip.setTrunkHash(args.enabled !== false, (args.hash ?? "da+sa") as TrunkHash);
+        return null;
+      case "trunk-members":
+        this.firmware.chip.setTrunkMembers(numberArg(args, "group"), numberArg(args, "members"));
+        return null;
+      case "trunk-read":
+        return this.firmware.chip.readTrunkConfig();
+      case "poll":
+        return this.poll(numberArg(args, "count", 1));
+      case "spi-spin":
+        return this.spin(numberArg(args, "count", 1));
+      default:
+        throw new InvalidArgumentError(`unknown scenario "${name}"`);
+    }
+  }
+
+  /** `count` link polls; returns the last link mask. Allocates nothing itself. */
+  poll(count: number): number {
+    const firmware = this.firmware;
+    let mask = 0;
+    for (let i = 0; i < count; i++) mask = firmware.pollLinks();
+    return mask;
+  }
+
+  /** `count` SPI exchanges (a 3-byte transfer and a deselecting flush) without the firmware: the harness's own cost. */
+  spin(count: number): number {
+    const spi = this.#host.spi;
+    const frame = this.#spinFrame;
+    for (let i = 0; i < count; i++) {
+      frame[0] = 0x60; // a status read (shared/facts/switch-chips.md §1.1): harmless at any time
+      frame[1] = 0xfe;
+      frame[2] = 0;
+      spi.transfer(frame);
+      spi.flush(true);
+    }
+    return frame[2];
+  }
+
+  #dump(): ArlEntry[] {
+    const entries: ArlEntry[] = [];
+    this.firmware.chip.arlDump((entry) => entries.push(copyEntry(entry)));
+    return entries;
+  }
+
+  #bringUp(args: BringUpArgs): unknown {
+    const chip = this.firmware.chip;
+    const boot = this.firmware.boot();
+    if (!boot.ok) return { boot };
+    chip.arlAdd({ mac: args.mac, vid: args.vid, port: args.port, isStatic: true, age: false });
+    const found = chip.arlLookup(args.mac, args.vid, this.#entry);
+    chip.setTrunkHash(true, args.trunkHash);
+    chip.setTrunkMembers(args.trunkGroup, args.trunkMembers);
+    return {
+      boot,
+      arl: found ? copyEntry(this.#entry) : null,
+      dump: this.#dump(),
+      trunk: chip.readTrunkConfig(),
+      linkMask: this.firmware.pollLinks(),
+      time: this.#host.clock.now(),
+    };
+  }
+}
+
+/** How an error crosses the XS/Node boundary. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  found?: number;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const out: SerializedError = { name: error.name, message: error.message };
+    const extra = error as Error & { code?: unknown; found?: unknown };
+    if (typeof extra.code === "string") out.code = extra.code;
+    if (typeof extra.found === "number") out.found = extra.found;
+    return out;
+  }
+  return { name: "Error", message: String(error) };
+}
