@@ -1,0 +1,7 @@
+// The simulated BCM53125: model (SpiDevice + board side), its register map and its named assumptions.
+export { Bcm53125Model } from "./model";
+export type { Bcm53125Faults, Bcm53125ModelOptions, DeadBusLevel, IngressFrame, UnmodeledAccess, UnmodeledAccessKind } from "./model";
+export { BCM53125_ASSUMPTIONS, lowBitsModuloMemberIndex, xorFoldArlBucket } from "./assumptions";
+export type { Bcm53125Assumptions, TrunkHashSelect } from "./assumptions";
+export { ARL, CONTROL, MANAGEMENT, MIB, PAGE, PORTS, SPI, STATUS, TRUNK } from "./registers";
+export { ARL_ENTRIES } from "./arl";
