@@ -1,0 +1,67 @@
+// One managed switch of the simulated network: a BCM53125 model (the hardware), an SPI bus at the board's clock rate
+// on the shared VirtualClock, and its own firmware instance that reaches the chip only through that bus. The board
+// side of the model (links, frames, counters, ARL peek) is what the network and the tests use.
+import { Firmware, type BootReport } from "../../../modules/firmware";
+import type { Bcm53125Assumptions } from "../bcm53125/assumptions";
+import { Bcm53125Model } from "../bcm53125/model";
+import type { VirtualClock } from "../clock";
+import { SimSPI } from "../spi";
+
+/** The SPI clock of the BCM53125 in the Broadcom SDK (shared/facts/switch-chips.md §1.1). */
+export const BCM53125_SPI_HZ = 20e6;
+
+export interface ManagedSwitchOptions {
+  name: string;
+  clock: VirtualClock;
+  /** Replace named model assumptions (hosts/sim/bcm53125/assumptions.ts). */
+  assumptions?: Partial<Bcm53125Assumptions>;
+  spiHz?: number;
+  /** Keep at most this many log lines (oldest dropped; default 2000). */
+  logLimit?: number;
+}
+
+export interface LogLine {
+  readonly atMs: number;
+  readonly text: string;
+}
+
+export class ManagedSwitch {
+  readonly name: string;
+  readonly model: Bcm53125Model;
+  readonly spi: SimSPI;
+  readonly firmware: Firmware;
+  readonly log: LogLine[] = [];
+  readonly spiHz: number;
+  readonly #clock: VirtualClock;
+  readonly #logLimit: number;
+  /** Log lines dropped because the log was full. */
+  droppedLogLines = 0;
+
+  constructor(options: ManagedSwitchOptions) {
+    this.name = options.name;
+    this.#clock = options.clock;
+    this.#logLimit = options.logLimit ?? 2000;
+    this.spiHz = options.spiHz ?? BCM53125_SPI_HZ;
+    this.model = new Bcm53125Model({ clock: options.clock, assumptions: options.assumptions });
+    this.spi = new SimSPI({ device: this.model, hz: this.spiHz, time: options.clock });
+    this.firmware = new Firmware({ spi: this.spi, clock: options.clock, log: (text) => this.writeLog(text), spiHz: this.spiHz });
+  }
+
+  /** A log sink for services attached to this switch's firmware. */
+  writeLog(text: string): void {
+    if (this.log.length >= this.#logLimit) {
+      this.log.shift();
+      this.droppedLogLines++;
+    }
+    this.log.push({ atMs: this.#clock.now(), text });
+  }
+
+  boot(): BootReport {
+    return this.firmware.boot();
+  }
+
+  /** Log lines matching `pattern` (all of them when omitted). */
+  logLines(pattern?: RegExp): string[] {
+    return this.log.filter((line) => !pattern || pattern.test(line.text)).map((line) => line.text);
+  }
+}
