@@ -37,6 +37,11 @@ export interface TrunkCapabilities {
    * by a fixed function of its own, and the firmware can only choose the member set).
    */
   writableTableEntries: number;
+  /**
+   * For a chip without a writable table: the named assumption its `predictMember` follows (e.g.
+   * "BCM53125_TRUNK_MEMBER_BY_SA_LOW_BITS: low 3 bits of the SA, modulo ..."), printed beside every prediction.
+   */
+  memberPrediction?: { readonly name: string; readonly statement: string; readonly source: string };
 }
 
 export interface ChipInfo {
@@ -125,6 +130,18 @@ export interface SwitchChip {
 
   /** Reads a port's MIB counters into `out`. */
   readPortCounters(port: number, out: PortCounters): PortCounters;
+
+  /**
+   * Optional, chips without a writable table only: the member port the chip is *predicted* to pick for a frame with
+   * source MAC `sa` (hash = SA) among the link-up group members in `memberMask`, under the named assumption in
+   * `TrunkCapabilities.memberPrediction`; -1 for an empty mask. Reads no register: a prediction, never a measurement.
+   */
+  predictMember?(sa: number, memberMask: number): number;
+  /**
+   * Optional, chips with `writableTableEntries > 0` only (a later issue): writes one group's member-selection table,
+   * `entries[i]` = member port for SA index i, `entries.length === writableTableEntries`.
+   */
+  writeTrunkTable?(group: number, entries: ArrayLike<number>): void;
 }
 
 export function newPortStatus(): PortStatus {

@@ -26,6 +26,7 @@ import type {
   TrunkHash,
 } from "../switch-chip";
 import { newArlEntry } from "../switch-chip";
+import { predictTrunkMemberBySa, TRUNK_MEMBER_BY_SA_LOW_BITS } from "./assumptions";
 import { ARL, BCM53125_DEVICE_ID, CTRL, MGMT, MIB, PORTS, STATUS, TRUNK } from "./registers";
 import { Bcm53125Transport } from "./transport";
 
@@ -61,7 +62,8 @@ const INFO: ChipInfo = Object.freeze({
     groups: TRUNK.GROUPS,
     maxMembers: TRUNK.MAX_MEMBERS,
     hashes: Object.freeze(["da+sa", "da", "sa"] as TrunkHash[]),
-    writableTableEntries: 0,
+    writableTableEntries: 0, // facts §1.4: no per-bucket table, only group bitmaps
+    memberPrediction: TRUNK_MEMBER_BY_SA_LOW_BITS,
   }),
 });
 
@@ -399,6 +401,17 @@ export class Bcm53125 implements SwitchChip {
     if ((other & members) !== 0)
       throw new TrunkLimitError(`ports ${hex(other & members)} are already members of trunk group ${1 - group}`);
     io.write16(TRUNK.PAGE, TRUNK.GROUP_MEMBERS + 2 * group, members);
+  }
+
+  /**
+   * Predicted member for SA among the link-up members in `memberMask` (facts §1.4 UNCERTAIN: the named assumption
+   * TRUNK_MEMBER_BY_SA_LOW_BITS in ./assumptions). No register access.
+   */
+  predictMember(sa: number, memberMask: number): number {
+    if (!isMac(sa)) throw new InvalidArgumentError(`${sa} is not a 48-bit MAC address`);
+    if (!Number.isInteger(memberMask) || memberMask < 0 || (memberMask & ~PORTS.ALL_MASK) !== 0)
+      throw new InvalidArgumentError(`trunk member bitmap ${memberMask} names ports that do not exist`);
+    return predictTrunkMemberBySa(sa, memberMask);
   }
 
   // ---- counters ------------------------------------------------------------------------------------------------
