@@ -1,0 +1,223 @@
+// The firmware modules, unmodified, on the real XS engine (xsnap, XS 13.3) against the BCM53125 model: every scenario
+// must give the same results, log, SPI transactions and bytes, and virtual time as the same scenario on Node against
+// an identical model; errors cross the boundary as the firmware's typed errors.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { VirtualClock } from "../../hosts/sim/clock";
+import { SimSPI } from "../../hosts/sim/spi";
+import { Bcm53125Model } from "../../hosts/sim/bcm53125/model";
+import { NodeScenarioBoard, XsBoard } from "../../hosts/xs/board";
+import { DEFAULT_BRING_UP, type ScenarioArgs } from "../../hosts/xs/scenarios";
+import { measureXsMemory, ESP32_CHUNK_BYTES, ESP32_HEAP_SLOTS, type XsMemoryFigures } from "../../bench/xs";
+import { ChipIdError, DeadBusError, OnemacError, SpiTimeoutError, TrunkLimitError } from "../../modules/errors";
+
+const SPI_HZ = 10e6;
+
+interface Bench {
+  clock: VirtualClock;
+  model: Bcm53125Model;
+  spi: SimSPI;
+}
+
+function makeBench(setup?: (model: Bcm53125Model) => void): Bench {
+  const clock = new VirtualClock();
+  const model = new Bcm53125Model({ clock });
+  model.setLink(0, true, 1000, true);
+  model.setLink(1, true, 1000, true);
+  model.setLink(2, true, 100, false);
+  setup?.(model);
+  const spi = new SimSPI({ hz: SPI_HZ, device: model, time: clock });
+  return { clock, model, spi };
+}
+
+/** The same firmware on XS and on Node, each against its own identical bench. */
+class Twin {
+  readonly xsBench: Bench;
+  readonly nodeBench: Bench;
+  readonly node: NodeScenarioBoard;
+  #xs: XsBoard | undefined;
+
+  constructor(setup?: (model: Bcm53125Model) => void) {
+    this.xsBench = makeBench(setup);
+    this.nodeBench = makeBench(setup);
+    this.node = new NodeScenarioBoard({ spi: this.nodeBench.spi, clock: this.nodeBench.clock });
+  }
+
+  async start(): Promise<this> {
+    this.#xs = await XsBoard.start({ spi: this.xsBench.spi, clock: this.xsBench.clock });
+    return this;
+  }
+
+  get xs(): XsBoard {
+    if (!this.#xs) throw new Error("twin not started");
+    return this.#xs;
+  }
+
+  /** Applies a board-side change (cable, fault) to both models. */
+  both(change: (model: Bcm53125Model) => void): void {
+    change(this.xsBench.model);
+    change(this.nodeBench.model);
+  }
+
+  /** Runs a scenario on both; asserts identical results, logs, SPI traffic and time; returns the XS result. */
+  async same<T>(scenario: string, args: ScenarioArgs = {}): Promise<T> {
+    const nodeLogStart = this.node.log.length;
+    const expected = this.node.run<T>(scenario, args);
+    const actual = await this.xs.run<T>(scenario, args);
+    assert.deepEqual(actual.result, expected, `${scenario}: XS and Node results differ`);
+    assert.deepEqual(actual.log, this.node.log.slice(nodeLogStart), `${scenario}: XS and Node logs differ`);
+    this.assertSameTraffic(scenario);
+    return actual.result;
+  }
+
+  assertSameTraffic(what: string): void {
+    assert.deepEqual(this.xsBench.spi.stats, this.nodeBench.spi.stats, `${what}: SPI transactions/bytes differ`);
+    assert.equal(this.xsBench.clock.now(), this.nodeBench.clock.now(), `${what}: virtual time differs`);
+    assert.equal(this.xsBench.spi.selected, false, `${what}: XS left chip select asserted`);
+  }
+
+  /** Runs a scenario that must throw on both; returns [XS error, Node error] after comparing class, code, message. */
+  async sameError(scenario: string, args: ScenarioArgs = {}): Promise<[Error, Error]> {
+    let nodeError: unknown;
+    try {
+      this.node.run(scenario, args);
+    } catch (error) {
+      nodeError = error;
+    }
+    assert.ok(nodeError instanceof Error, `${scenario}: expected Node to throw`);
+    let xsError: unknown;
+    try {
+      await this.xs.run(scenario, args);
+    } catch (error) {
+      xsError = error;
+    }
+    assert.ok(xsError instanceof Error, `${scenario}: expected XS to throw`);
+    assert.equal(xsError.constructor, nodeError.constructor);
+    assert.equal(xsError.name, nodeError.name);
+    assert.equal(xsError.message, nodeError.message);
+    assert.equal((xsError as OnemacError).code, (nodeError as OnemacError).code);
+    this.assertSameTraffic(scenario);
+    return [xsError, nodeError];
+  }
+
+  close(): Promise<void> {
+    return this.#xs?.close() ?? Promise.resolve();
+  }
+}
+
+const twins: Twin[] = [];
+async function twin(setup?: (model: Bcm53125Model) => void): Promise<Twin> {
+  const created = new Twin(setup);
+  twins.push(created);
+  return created.start();
+}
+after(async () => {
+  await Promise.all(twins.map((t) => t.close()));
+});
+
+interface BringUpResult {
+  boot: { ok: boolean; chip?: { model: string; deviceId: number }; ports: { port: number; link: boolean; speed: number }[] };
+  arl: { mac: number; vid: number; port: number; isStatic: boolean } | null;
+  dump: { mac: number; port: number; isStatic: boolean }[];
+  trunk: { enabled: boolean; hash: string; groups: { group: number; members: number }[] };
+  linkMask: number;
+  time: number;
+}
+
+describe("firmware on XS (xsnap) against the BCM53125 model", () => {
+  it("boots, programs a static ARL entry and a trunk, and reads them back exactly as on Node", async () => {
+    const t = await twin();
+    const result = await t.same<BringUpResult>("bring-up");
+    assert.equal(result.boot.ok, true);
+    assert.equal(result.boot.chip?.model, "BCM53125");
+    assert.deepEqual(
+      result.boot.ports.map((p) => [p.port, p.link, p.speed]),
+      [[0, true, 1000], [1, true, 1000], [2, true, 100], [3, false, 10], [4, false, 10]],
+    );
+    assert.deepEqual(result.arl, { mac: DEFAULT_BRING_UP.mac, vid: 0, port: DEFAULT_BRING_UP.port, isStatic: true, age: false });
+    assert.ok(result.dump.some((entry) => entry.mac === DEFAULT_BRING_UP.mac && entry.port === DEFAULT_BRING_UP.port && entry.isStatic));
+    assert.equal(result.trunk.enabled, true);
+    assert.equal(result.trunk.hash, DEFAULT_BRING_UP.trunkHash);
+    assert.equal(result.trunk.groups.find((g) => g.group === 0)?.members, DEFAULT_BRING_UP.trunkMembers);
+    assert.equal(result.linkMask & 0b111, 0b111);
+    // The board side agrees: the model's table holds the entry the firmware wrote over SPI from XS.
+    assert.ok(t.xsBench.model.arlEntries().some((entry) => entry.mac === DEFAULT_BRING_UP.mac && entry.isStatic));
+    assert.ok(t.xsBench.spi.stats.transactions > 0);
+    assert.deepEqual(t.xsBench.model.unmodeledAccesses, t.nodeBench.model.unmodeledAccesses);
+  });
+
+  it("runs ARL, trunk and link operations step by step in lockstep with Node", async () => {
+    const t = await twin();
+    await t.same("boot");
+    const mac = 0x00_1b_21_aa_bb_cc;
+    await t.same("arl-add", { mac, vid: 0, port: 3 });
+    await t.same("arl-add", { mac: mac + 1, vid: 0, port: 4 });
+    assert.deepEqual(await t.same("arl-lookup", { mac, vid: 0 }), { mac, vid: 0, port: 3, isStatic: true, age: false });
+    assert.equal(await t.same("arl-delete", { mac, vid: 0 }), true);
+    assert.equal(await t.same("arl-lookup", { mac, vid: 0 }), null);
+    assert.equal(await t.same("arl-delete", { mac, vid: 0 }), false);
+    const dump = await t.same<{ mac: number }[]>("arl-dump");
+    assert.deepEqual(dump.map((entry) => entry.mac), [mac + 1]);
+    await t.same("trunk-hash", { enabled: true, hash: "da" });
+    await t.same("trunk-members", { group: 1, members: 0b11000 });
+    const trunk = await t.same<BringUpResult["trunk"]>("trunk-read");
+    assert.deepEqual([trunk.enabled, trunk.hash, trunk.groups[1]?.members], [true, "da", 0b11000]);
+    // A cable plugged between polls: both see it on the next poll, log it the same way.
+    assert.equal(await t.same("poll", { count: 3 }), 0b111);
+    t.both((model) => model.setLink(4, true, 100, true));
+    t.both((model) => model.setLink(0, false));
+    const mask = await t.same<number>("poll", { count: 1 });
+    assert.equal(mask, 0b10110);
+  });
+
+  it("surfaces a dead bus as DeadBusError (code dead-bus) across the boundary", async () => {
+    const t = await twin((model) => (model.faults.deadBus = "all-ones"));
+    const report = await t.same<{ ok: boolean; error?: { code: string } }>("boot");
+    assert.equal(report.ok, false);
+    assert.equal(report.error?.code, "dead-bus");
+    const [xsError] = await t.sameError("probe");
+    assert.ok(xsError instanceof DeadBusError);
+    assert.ok(xsError instanceof OnemacError);
+    assert.equal((xsError as DeadBusError).code, "dead-bus");
+    t.both((model) => (model.faults.deadBus = "all-zeros"));
+    const [low] = await t.sameError("probe");
+    assert.ok(low instanceof DeadBusError);
+    assert.match(low.message, /0x00/);
+  });
+
+  it("surfaces a foreign chip, a stuck SPIF and a trunk beyond the chip's limits as their typed errors", async () => {
+    const foreign = await twin((model) => (model.faults.deviceId = 0x53128));
+    const [chipId] = await foreign.sameError("probe");
+    assert.ok(chipId instanceof ChipIdError);
+    assert.equal((chipId as ChipIdError).found, 0x53128);
+
+    const stuck = await twin((model) => (model.faults.spifStuckBusy = true));
+    const [timeout] = await stuck.sameError("probe");
+    assert.ok(timeout instanceof SpiTimeoutError);
+    assert.equal((timeout as SpiTimeoutError).code, "spi-timeout");
+
+    const limits = await twin();
+    await limits.same("boot");
+    const [trunk] = await limits.sameError("trunk-members", { group: 0, members: 0b11111 });
+    assert.ok(trunk instanceof TrunkLimitError);
+  });
+});
+
+describe("firmware memory on XS", () => {
+  let figures: XsMemoryFigures;
+  before(async () => {
+    figures = await measureXsMemory();
+  });
+
+  it("fits in half the classic ESP32 XS machine after boot", () => {
+    assert.ok(figures.bootSlots > 0 && figures.bootSlots <= ESP32_HEAP_SLOTS / 2, `${figures.bootSlots} slots`);
+    assert.ok(figures.bootChunkBytes > 0 && figures.bootChunkBytes <= ESP32_CHUNK_BYTES / 2, `${figures.bootChunkBytes} chunk bytes`);
+  });
+
+  it("allocates nothing per link poll after warm-up", () => {
+    assert.ok(figures.harnessSlotsPerRoundTrip > 0, "the measurement sees the harness's own allocations");
+    assert.equal(figures.pollSlots, 0, `${figures.pollSlots} slots per poll`);
+    assert.equal(figures.pollBytes, 0);
+    assert.equal(figures.pollChunkGrowth, 0);
+  });
+});
