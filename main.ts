@@ -2,6 +2,7 @@
 // On the ESP32 the `device` global comes from the board's host/provider.js (hosts/esp32/<board>);
 // in the simulator hosts/sim/device.ts installs an equivalent one in front of the chip model.
 
+import Time from "time";
 import Timer from "timer";
 import { Firmware } from "./modules/firmware";
 
@@ -26,7 +27,7 @@ const spiOptions = device.SPI.default;
 const spi = new device.io.SPI({ ...spiOptions });
 const firmware = new Firmware({
   spi,
-  clock: { now: () => Date.now() },
+  clock: { now: () => Time.ticks },
   log: (line: string) => trace(line + "\n"),
   spiHz: spiOptions.hz,
 });
