@@ -70,7 +70,9 @@ export type LossReason =
   /** A switch sent it out of a port with no cable or a pulled cable. */
   | "egress-port-without-link"
   /** The sending host had no NIC with carrier for it. */
-  | "sender-without-carrier";
+  | "sender-without-carrier"
+  /** A switch forwarded it to no port at all (filtered, or flooded with no other port up). */
+  | "switch-sent-nowhere";
 
 export interface Loss {
   readonly frame: Frame;
@@ -78,7 +80,7 @@ export interface Loss {
   readonly atMs: number;
   /** The cable it was on or headed for (undefined for sender-without-carrier). */
   readonly cable?: Cable;
-  /** The node and port it was sent out of, for egress-port-without-link. */
+  /** For egress-port-without-link: the node and port it was sent out of; for switch-sent-nowhere: its ingress port. */
   readonly egress?: { node: SwitchNode; port: number };
 }
 
@@ -559,6 +561,7 @@ export class Network {
     const node = end.node;
     node.ingressCount.set(end.port, (node.ingressCount.get(end.port) ?? 0) + 1);
     const egress = node.device.ingress(end.port, frame);
+    if (egress === 0) this.losses.push({ frame, reason: "switch-sent-nowhere", atMs: now, egress: { node, port: end.port } });
     // Bitmaps are at most 31 bits wide here (ports 0..30).
     for (let port = 0, rest = egress; rest !== 0 && port < 31; port++, rest >>>= 1) {
       if ((rest & 1) === 0) continue;
