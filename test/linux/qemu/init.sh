@@ -9,7 +9,14 @@ mount -t devtmpfs dev /dev
 for module in $(cat /modules/order); do
   insmod "/modules/$module" || echo "ONEMAC-INIT insmod $module failed"
 done
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host; then
+# The virtio-9p device may still be probing: retry for up to 10 s.
+tries=0
+until mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host 2>/dev/null; do
+  tries=$((tries + 1))
+  [ "$tries" -ge 100 ] && break
+  sleep 0.1
+done
+if ! grep -q ' /host 9p ' /proc/mounts; then
   echo "ONEMAC-INIT cannot mount the host root over 9p"
   echo "ONEMAC-EXIT 98"
   poweroff -f
@@ -22,9 +29,11 @@ mount -t tmpfs run /host/run 2>/dev/null
 ip link set lo up
 script="$(sed -n 's/.*onemac\.script=\([^ ]*\).*/\1/p' /proc/cmdline)"
 [ -n "$script" ] || script="test/linux/qemu/in-vm.ts"
-echo "ONEMAC-INIT running $script on $(uname -r)"
+node_flags="$(sed -n 's/.*onemac\.nodeflags=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')"
+echo "ONEMAC-INIT running $script on $(uname -r) at $(cut -d' ' -f1 /proc/uptime) s"
 cd /host
 chroot /host /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/tmp TMPDIR=/tmp \
-  /bin/sh -c "cd '$ONEMAC_REPO' && exec '$ONEMAC_NODE' --import tsx '$script'"
-echo "ONEMAC-EXIT $?"
+  /bin/sh -c "cd '$ONEMAC_REPO' && exec '$ONEMAC_NODE' $node_flags --import tsx '$script'"
+status=$?
+echo "ONEMAC-EXIT $status at $(cut -d' ' -f1 /proc/uptime) s"
 poweroff -f

@@ -77,33 +77,38 @@ release="${vmlinuz##*/vmlinuz-}"
 moddir="$kernel_dir/lib/modules/$release"
 [ -d "$moddir" ] || { echo "setup: $moddir is missing in the unpacked kernel package" >&2; exit 5; }
 
-# Modules the VM needs, with their dependencies, in load order (dependencies first), from modules.dep.
-wanted=(9p 9pnet_virtio team team_mode_loadbalance veth bonding af_packet)
+# Modules the VM needs, with their dependencies, in load order (dependencies first). The package ships no
+# modules.dep (depmod runs at install time, and we do not install), so dependencies are read from each module's
+# own .modinfo section ("depends=a,b").
+wanted=(virtio_pci 9p 9pnet_virtio team team_mode_loadbalance veth bonding af_packet)
 declare -A path_of=()
 declare -A done_module=()
 order=()
-while IFS= read -r line; do
-  file="${line%%:*}"
+while IFS= read -r file; do
   base="${file##*/}"; base="${base%%.ko*}"; base="${base//-/_}"
-  path_of["$base"]="$line"
-done < "$moddir/modules.dep"
+  path_of["$base"]="${file#"$moddir"/}"
+done < <(find "$moddir/kernel" -name '*.ko*')
+module_depends() {
+  case "$1" in
+    *.xz) xz -dc "$1" ;;
+    *.zst) zstd -qdc "$1" ;;
+    *.gz) gzip -dc "$1" ;;
+    *) cat "$1" ;;
+  esac | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' '
+}
 add_module() {
   local name="${1//-/_}"
   [ -n "${done_module[$name]:-}" ] && return 0
   done_module["$name"]=1
-  local line="${path_of[$name]:-}"
-  if [ -z "$line" ]; then
-    # Built into the kernel: nothing to load.
-    grep -q "/$name.ko" "$moddir/modules.builtin" 2>/dev/null || grep -q "/${1}.ko" "$moddir/modules.builtin" 2>/dev/null || {
-      echo "setup: module $1 is neither a module nor built in" >&2; exit 6; }
+  local file="${path_of[$name]:-}"
+  if [ -z "$file" ]; then
+    grep -q "/$name.ko" "$moddir/modules.builtin" || grep -q "/${1}.ko" "$moddir/modules.builtin" || {
+      echo "setup: module $1 is neither a module nor built into the kernel" >&2; exit 6; }
     return 0
   fi
-  local deps="${line#*:}" dep
-  for dep in $deps; do
-    dep="${dep##*/}"; dep="${dep%%.ko*}"
-    add_module "$dep"
-  done
-  order+=("${line%%:*}")
+  local dep
+  for dep in $(module_depends "$moddir/$file"); do add_module "$dep"; done
+  order+=("$file")
 }
 for module in "${wanted[@]}"; do add_module "$module"; done
 
