@@ -1,22 +1,85 @@
 // The firmware's core, independent of where it runs: main.ts (Moddable), hosts/sim (Node) and hosts/xs (xsnap)
-// hand it an SPI instance, a clock and a log sink. Services (trunk, address table, link monitor) and the console
-// attach here.
+// hand it an SPI instance, a clock or a scheduler, and a log sink. boot() probes the chip and builds the services
+// (link monitor, trunks, MAC move monitor) the console drives:
+//   firmware.links   LinkMonitor   show(), configure({...}), recover(port)
+//   firmware.trunks  TrunkService  configure({...}), remove(group), show(), showTrunk(group), predict(), compareFailover()
+//   firmware.moves   MoveMonitor   show(), configure({...}), exempt(mac | {vlan}), unexempt(), clearRecords(), scan()
+// With a Scheduler the services run on it (link polls every pollIntervalMs, ARL scans every scanIntervalMs). With a
+// plain Clock they run from pollLinks(): each call polls the links and runs whatever timed work has fallen due.
 
-import type { Clock } from "./clock";
+import type { Clock, Scheduler } from "./clock";
+import { MoveMonitor, type MoveMonitorSettings } from "./arl/move-monitor";
+import { LinkMonitor, type LinkMonitorSettings } from "./link/monitor";
+import { TrunkService } from "./trunk/service";
 import { Bcm53125 } from "./chip/bcm53125/driver";
 import type { SpiIo } from "./chip/spi-io";
 import type { ChipInfo, PortStatus, SwitchChip } from "./chip/switch-chip";
 import { newPortStatus } from "./chip/switch-chip";
-import { OnemacError } from "./errors";
+import { InvalidArgumentError, OnemacError } from "./errors";
 
 export const FIRMWARE_VERSION = "0.1.0";
 
 export interface FirmwareOptions {
   spi: SpiIo;
-  clock: Clock;
+  /** Time source. Optional when `scheduler` is given (the scheduler is the clock then). */
+  clock?: Clock;
+  /** Runs the services' periodic work (Moddable Timer, the simulator's VirtualClock). */
+  scheduler?: Scheduler;
   log?: (line: string) => void;
   /** What the board's SPI runs at, for the boot log only. */
   spiHz?: number;
+  /** Link monitor settings (poll interval, debounce, flap damping). */
+  links?: Partial<LinkMonitorSettings>;
+  /** MAC move monitor settings (scan interval, window, threshold, records, log rate). */
+  moves?: Partial<MoveMonitorSettings>;
+  /** Capacity of the move monitor's tracking table (default 256 MAC+VID pairs). */
+  maxTrackedMacs?: number;
+}
+
+interface PollDrivenTimer {
+  callback: () => void;
+  intervalMs: number;
+  dueMs: number;
+}
+
+/**
+ * A Scheduler for boards that give the firmware only a clock: repeat() registers work that pollLinks() runs when it
+ * falls due (main.ts calls pollLinks from its own Timer). Allocation-free per run.
+ */
+class PollDrivenScheduler implements Scheduler {
+  readonly #clock: Clock;
+  readonly #timers: PollDrivenTimer[] = [];
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  repeat(callback: () => void, intervalMs: number): unknown {
+    const timer: PollDrivenTimer = { callback, intervalMs, dueMs: this.#clock.now() + intervalMs };
+    this.#timers.push(timer);
+    return timer;
+  }
+
+  clear(handle: unknown): void {
+    const index = this.#timers.indexOf(handle as PollDrivenTimer);
+    if (index >= 0) this.#timers.splice(index, 1);
+  }
+
+  /** Runs each timer that is due, once (a late timer does not catch up on missed periods). */
+  runDue(): void {
+    const timers = this.#timers;
+    const now = this.#clock.now();
+    for (let i = 0; i < timers.length; i++) {
+      const timer = timers[i];
+      if (timer.dueMs > now) continue;
+      timer.dueMs = now + timer.intervalMs;
+      timer.callback();
+    }
+  }
 }
 
 export interface PortReport {
@@ -41,17 +104,56 @@ function describePort(status: PortStatus): string {
 export class Firmware {
   readonly chip: SwitchChip;
   readonly #clock: Clock;
+  readonly #scheduler: Scheduler;
+  /** Set when the board gave no scheduler: pollLinks() drives the services' timed work. */
+  readonly #pollDriven: PollDrivenScheduler | undefined;
+  readonly #options: FirmwareOptions;
   readonly #log: (line: string) => void;
   readonly #spiHz: number;
   readonly #status: PortStatus = newPortStatus();
   #info: ChipInfo | undefined;
   #linkMask = 0;
+  #links: LinkMonitor | undefined;
+  #trunks: TrunkService | undefined;
+  #moves: MoveMonitor | undefined;
 
   constructor(options: FirmwareOptions) {
-    this.#clock = options.clock;
+    const clock = options.clock ?? options.scheduler;
+    if (!clock) throw new InvalidArgumentError("the firmware needs a clock or a scheduler");
+    this.#clock = clock;
+    this.#options = options;
+    if (options.scheduler) {
+      this.#scheduler = options.scheduler;
+    } else {
+      this.#pollDriven = new PollDrivenScheduler(clock);
+      this.#scheduler = this.#pollDriven;
+    }
     this.#log = options.log ?? (() => {});
     this.#spiHz = options.spiHz ?? 0;
-    this.chip = new Bcm53125({ spi: options.spi, clock: options.clock });
+    this.chip = new Bcm53125({ spi: options.spi, clock });
+  }
+
+  /** Link monitor (after a successful boot). */
+  get links(): LinkMonitor {
+    if (!this.#links) throw notBooted();
+    return this.#links;
+  }
+
+  /** Trunks toward servers (after a successful boot). */
+  get trunks(): TrunkService {
+    if (!this.#trunks) throw notBooted();
+    return this.#trunks;
+  }
+
+  /** MAC move monitor (after a successful boot). */
+  get moves(): MoveMonitor {
+    if (!this.#moves) throw notBooted();
+    return this.#moves;
+  }
+
+  /** Whether boot() built the services. */
+  get servicesReady(): boolean {
+    return this.#links !== undefined;
   }
 
   get info(): ChipInfo | undefined {
@@ -79,12 +181,14 @@ export class Firmware {
       log(`chip: ${info.model} id 0x${info.deviceId.toString(16)} rev ${info.revision}, ARL ${info.arlEntries} entries, ` +
         `trunks ${info.trunk.groups} x ${info.trunk.maxMembers} ports`);
       this.chip.setup();
-      this.#linkMask = this.chip.readLinkMask();
+      this.#createServices(info);
+      this.#linkMask = this.#links!.poll();
       for (const port of info.userPorts) {
         const status = this.chip.readPortStatus(port, this.#status);
         ports.push({ port, link: status.link, speed: status.speed, fullDuplex: status.fullDuplex });
         log(`port ${port}: ${describePort(status)}`);
       }
+      this.#startServices();
       log(`boot: ready in ${(this.#clock.now() - started).toFixed(3)} ms`);
       return { ok: true, chip: info, ports };
     } catch (error) {
@@ -95,20 +199,59 @@ export class Firmware {
     }
   }
 
-  /** One link poll: reads the link bitmap (allocation-free when nothing changed). Returns the mask. */
+  #createServices(info: ChipInfo): void {
+    const options = this.#options;
+    this.#stopServices();
+    const links = new LinkMonitor({ chip: this.chip, scheduler: this.#scheduler, ports: info.userPorts, settings: options.links, log: this.#log });
+    links.addRawListener(this.#onRawLinkChange);
+    const trunks = new TrunkService({ chip: this.chip, info, scheduler: this.#scheduler, links, log: this.#log });
+    const moves = new MoveMonitor({
+      chip: this.chip,
+      scheduler: this.#scheduler,
+      policy: trunks,
+      settings: options.moves,
+      maxTrackedEntries: options.maxTrackedMacs,
+      log: this.#log,
+    });
+    moves.addScanListener(() => {
+      trunks.verifyServerEntries();
+    });
+    this.#links = links;
+    this.#trunks = trunks;
+    this.#moves = moves;
+  }
+
+  #startServices(): void {
+    // Without a scheduler of its own the board drives the link polls through pollLinks().
+    if (!this.#pollDriven) this.#links!.start();
+    this.#moves!.start();
+  }
+
+  #stopServices(): void {
+    this.#links?.stop();
+    this.#moves?.stop();
+  }
+
+  readonly #onRawLinkChange = (port: number, link: boolean): void => {
+    this.#linkMask = link ? (this.#linkMask | (1 << port)) >>> 0 : (this.#linkMask & ~(1 << port)) >>> 0;
+    this.#log(`port ${port}: ${describePort(this.chip.readPortStatus(port, this.#status))}`);
+  };
+
+  /**
+   * One link poll: reads the link bitmap (allocation-free when nothing changed), lets the link monitor act on it
+   * (trunk failover happens inside this call) and, on a board without a scheduler, runs the services' due work.
+   * Returns the mask.
+   */
   pollLinks(): number {
-    const mask = this.chip.readLinkMask();
-    const changed = mask ^ this.#linkMask;
-    if (changed !== 0) {
-      this.#linkMask = mask;
-      const info = this.#info;
-      if (info) {
-        for (const port of info.userPorts) {
-          if (((changed >> port) & 1) === 0) continue;
-          this.#log(`port ${port}: ${describePort(this.chip.readPortStatus(port, this.#status))}`);
-        }
-      }
-    }
+    const links = this.#links;
+    if (!links) return (this.#linkMask = this.chip.readLinkMask());
+    const mask = links.poll();
+    this.#linkMask = mask;
+    this.#pollDriven?.runDue();
     return mask;
   }
+}
+
+function notBooted(): OnemacError {
+  return new OnemacError("chip-error", "the firmware has not booted a chip yet: run boot() (and check its report) first");
 }

@@ -1,0 +1,708 @@
+// Trunk service: trunks toward servers as US6151297 describes them, on whatever the chip can express.
+//
+// For each trunk the service keeps the patent's table (./table.ts) as the truth about which member should carry
+// which source MACs, and programs the chip with the nearest it can do:
+//   * a chip with a writable member-selection table of the same size (TrunkCapabilities.writableTableEntries) gets
+//     the table itself (SwitchChip.writeTrunkTable; no such driver yet);
+//   * a chip without one (BCM53125, facts §1.4) gets the group bitmap of the members in service, MAC trunking
+//     enabled with hash = SA, and picks the member by its own fixed function. What that function is on the BCM53125
+//     is a named assumption (modules/chip/bcm53125/assumptions.ts); the service prints its predictions labelled as
+//     such, beside the port counters it measures.
+// On every chip: each trunked server's MAC is a static ARL entry toward the trunk (facts §1.3 "Add static entry",
+// §1.5: static entries are not aged), and learning is disabled on the members and on the switch-to-switch port
+// (facts §1.5: whether a static entry blocks re-learning is UNCERTAIN; 0x00/0x3C learning disable is the safe design).
+//
+// Failover: a member whose link is lost (LinkMonitor reports it at the first poll that sees it) leaves the table
+// (only its entries move) and the group bitmap is rewritten in the same poll; when it is usable again it returns after
+// the hold-down. The static entries point at one member in service ("anchor"); the chip resolves a member of a
+// trunk group to the group (facts §1.4), so they are rewritten only when the anchor itself leaves.
+
+import type { ArlEntry, ChipInfo, PortCounters, SwitchChip } from "../chip/switch-chip";
+import { newArlEntry, newPortCounters } from "../chip/switch-chip";
+import type { Scheduler } from "../clock";
+import { InvalidArgumentError, TrunkLimitError } from "../errors";
+import type { LinkMonitor } from "../link/monitor";
+import { formatMac, isMac, isMulticastMac, parseMac } from "../mac";
+import { TRUNK_TABLE_DEFAULT_INDEX_BITS, TrunkTable, validateTrunkTableOptions } from "./table";
+
+export const DEFAULT_HOLD_DOWN_MS = 1000;
+export const MAX_HOLD_DOWN_MS = 600_000;
+export const MAX_SERVERS_PER_TRUNK = 16;
+const VID_MAX = 4095;
+
+/** What `trunks.configure` takes. MACs may be numbers or text (aa:bb:cc:dd:ee:ff, aa-bb-..., aabb.ccdd.eeff). */
+export interface TrunkRequest {
+  /** Chip trunk group (BCM53125: 0 or 1). */
+  group: number;
+  /** Member ports (front-panel, chip numbering). Order sets the table's home spread; normally ascending. */
+  members: readonly number[];
+  /** M: the table has 2^M entries (1..8, default 3). */
+  indexBits?: number;
+  /** MACs of the servers behind this trunk (flagged as trunked servers: never a station move among members). */
+  servers: readonly (number | string)[];
+  /** VLAN of the static entries (default 0: the chip learns without VLANs). */
+  vid?: number;
+  /** Time a returning member waits, after the link monitor calls it usable, before it rejoins (default 1000 ms). */
+  holdDownMs?: number;
+  /** The switch-to-switch link of the two-switch topology: the servers' MACs may also arrive there. */
+  interSwitchPort?: number;
+}
+
+export type MemberState = "active" | "down" | "hold-down";
+
+export interface TrunkMemberView {
+  port: number;
+  /** Raw link at the link monitor's last poll. */
+  link: boolean;
+  state: MemberState;
+  /** Milliseconds left of the hold-down (state "hold-down" only). */
+  holdDownRemainingMs?: number;
+  /** Entries of the patent's table this member holds now. */
+  tableEntries: number;
+  /** Measured: the port's MIB counters, read now (readPortCounters). Frames toward the server are tx counters. */
+  measured?: PortCounters;
+}
+
+export interface MemberPredictionView {
+  /** "predicted (assumption NAME: statement; source)": print it beside every predicted value. */
+  label: string;
+  assumption: { name: string; statement: string; source: string };
+  /** Bits of the SA the prediction depends on (3 on the BCM53125). */
+  saBits: number;
+  /** bySaLowBits[v] = the member port predicted for a source MAC whose low `saBits` bits are v (-1: none). */
+  bySaLowBits: number[];
+  /** Predicted entries per member port (how many of the 2^saBits SA classes it takes). */
+  classesPerMember: Array<{ port: number; classes: number }>;
+}
+
+export interface TrunkView {
+  group: number;
+  members: number[];
+  indexBits: number;
+  tableSize: number;
+  hash: "sa";
+  vid: number;
+  holdDownMs: number;
+  servers: string[];
+  interSwitchPort?: number;
+  /** Group bitmap written to the chip (bit i = port i). */
+  programmedMask: number;
+  /** Port the servers' static ARL entries point at (a member in service), -1 when none is. */
+  anchorPort: number;
+  /** How the chip follows the table: "table written" or "group bitmap + hash SA (no writable table)". */
+  chipProgramming: "table" | "group-bitmap";
+  memberPorts: TrunkMemberView[];
+  /** Live table: table[i] = member port for SA low bits i (-1 when no member is in service). */
+  table: number[];
+  /** The table with every member in service. */
+  homeTable: number[];
+  /** Present on a chip without a writable table that can predict its own choice. */
+  prediction?: MemberPredictionView;
+}
+
+export interface TrunksView {
+  trunks: TrunkView[];
+  /** Bitmap of ports whose learning the service disabled. */
+  learningDisabledMask: number;
+  lastReprogram?: ReprogramRecord;
+  reprograms: number;
+  serverEntryRepairs: number;
+}
+
+export interface ReprogramRecord {
+  group: number;
+  port: number;
+  reason: "link-down" | "rejoin" | "configure";
+  /** Time (ms) the service learned of the event. */
+  startedMs: number;
+  /** Time (ms) the last chip write finished. */
+  doneMs: number;
+  /** Group bitmap written. */
+  mask: number;
+  /** Whether the static entries had to be rewritten (their anchor left). */
+  anchorMoved: boolean;
+}
+
+/** `trunks.predict`: Cisco's "test etherchannel load-balance" for one source MAC. */
+export interface MemberPrediction {
+  group: number;
+  sa: string;
+  /** Index into the patent's table: the low M bits of the SA. */
+  tableIndex: number;
+  /** The member the patent's table names. */
+  tableMember: number;
+  /** The member the chip is predicted to pick (undefined on a chip that is given the table itself). */
+  predictedChipMember?: number;
+  label?: string;
+}
+
+/** `trunks.compareFailover`: what a member's failure would do to a client population. */
+export interface FailoverComparison {
+  group: number;
+  failedPort: number;
+  clients: number;
+  /** Clients whose table member is the failed port (they must move). */
+  onFailedMemberByTable: number;
+  /** Clients whose table member changes: always equal to onFailedMemberByTable (only the failed member's entries move). */
+  changedByTable: number;
+  /** Clients predicted on the failed port before the failure (chip's own function). */
+  onFailedMemberPredicted?: number;
+  /** Clients whose predicted chip member changes. */
+  changedPredicted?: number;
+  label?: string;
+}
+
+export interface TrunkServiceOptions {
+  chip: SwitchChip;
+  info: ChipInfo;
+  scheduler: Scheduler;
+  links: LinkMonitor;
+  log?: (line: string) => void;
+}
+
+interface Trunk {
+  readonly group: number;
+  readonly table: TrunkTable;
+  readonly servers: readonly number[];
+  readonly vid: number;
+  readonly holdDownMs: number;
+  readonly interSwitchPort: number; // -1: none
+  programmedMask: number;
+  anchor: number;
+  /** Per member index: the hold-down timer handle, or undefined. */
+  readonly holdTimers: unknown[];
+  readonly holdEnds: Float64Array;
+}
+
+interface ValidRequest {
+  group: number;
+  members: number[];
+  indexBits: number;
+  servers: number[];
+  vid: number;
+  holdDownMs: number;
+  interSwitchPort: number;
+}
+
+function maskOf(ports: readonly number[]): number {
+  let mask = 0;
+  for (const port of ports) mask |= 1 << port;
+  return mask >>> 0;
+}
+
+function lowestPort(mask: number): number {
+  return mask === 0 ? -1 : 31 - Math.clz32(mask & -mask);
+}
+
+export class TrunkService {
+  readonly #chip: SwitchChip;
+  readonly #info: ChipInfo;
+  readonly #scheduler: Scheduler;
+  readonly #links: LinkMonitor;
+  readonly #log: (line: string) => void;
+  readonly #trunks: (Trunk | undefined)[];
+  readonly #entry: ArlEntry = newArlEntry();
+  #learningDisabledByUs = 0;
+  #reprograms = 0;
+  #repairs = 0;
+  #lastReprogram: ReprogramRecord | undefined;
+
+  constructor(options: TrunkServiceOptions) {
+    this.#chip = options.chip;
+    this.#info = options.info;
+    this.#scheduler = options.scheduler;
+    this.#links = options.links;
+    this.#log = options.log ?? (() => {});
+    this.#trunks = new Array(options.info.trunk.groups).fill(undefined);
+    this.#links.addListener(this.#onLinkEvent);
+  }
+
+  // ---- commands ------------------------------------------------------------------------------------------------
+
+  /**
+   * Creates or replaces the trunk of `request.group`: validates everything first (bad input changes nothing), then
+   * programs the chip. Returns the trunk's view.
+   */
+  configure(request: TrunkRequest): TrunkView {
+    const valid = this.#validate(request);
+    const previous = this.#trunks[valid.group];
+    const table = new TrunkTable({ members: valid.members, indexBits: valid.indexBits });
+    const trunk: Trunk = {
+      group: valid.group,
+      table,
+      servers: Object.freeze(valid.servers),
+      vid: valid.vid,
+      holdDownMs: valid.holdDownMs,
+      interSwitchPort: valid.interSwitchPort,
+      programmedMask: 0,
+      anchor: -1,
+      holdTimers: new Array(valid.members.length).fill(undefined),
+      holdEnds: new Float64Array(valid.members.length),
+    };
+    for (const port of valid.members) if (!this.#links.isUsable(port)) table.fail(port);
+
+    const started = this.#scheduler.now();
+    const anchor = lowestPort(table.upMask);
+    trunk.anchor = anchor < 0 ? valid.members[0] : anchor;
+    // Static entries first: a full ARL bucket is the only likely failure, and nothing else has changed yet.
+    this.#installServerEntries(trunk, previous);
+    if (previous) this.#unprogram(previous, trunk, false);
+    this.#trunks[valid.group] = trunk;
+    this.#applyLearningDisable();
+    this.#chip.setTrunkHash(true, "sa"); // facts §1.4: 0x32/0x00 EN_TRUNK_LOCAL + HASH_SEL = 2 (SA)
+    this.#writeMembers(trunk);
+    this.#record(trunk, valid.members[0], "configure", started, false);
+    this.#log(
+      `trunk ${trunk.group}: members ${valid.members.join(",")}, table ${table.size} entries (M = ${table.indexBits}), ` +
+        `servers ${valid.servers.map(formatMac).join(" ")}, in service ${this.#portList(trunk.programmedMask)}`,
+    );
+    return this.#view(trunk, false);
+  }
+
+  /** Removes a trunk: group disabled, static entries deleted, learning restored. Returns false if none was there. */
+  remove(group: number): boolean {
+    this.#checkGroup(group);
+    const trunk = this.#trunks[group];
+    if (!trunk) return false;
+    this.#unprogram(trunk, undefined, true);
+    this.#trunks[group] = undefined;
+    this.#applyLearningDisable();
+    if (!this.#trunks.some((t) => t !== undefined)) this.#chip.setTrunkHash(false, "sa");
+    this.#log(`trunk ${group}: removed`);
+    return true;
+  }
+
+  /** Every trunk as plain data (`show trunks`). With `counters`, each member's MIB counters are read (measured). */
+  show(options: { counters?: boolean } = {}): TrunksView {
+    const trunks: TrunkView[] = [];
+    for (const trunk of this.#trunks) if (trunk) trunks.push(this.#view(trunk, options.counters === true));
+    const view: TrunksView = {
+      trunks,
+      learningDisabledMask: this.#learningDisabledByUs,
+      reprograms: this.#reprograms,
+      serverEntryRepairs: this.#repairs,
+    };
+    if (this.#lastReprogram) view.lastReprogram = { ...this.#lastReprogram };
+    return view;
+  }
+
+  showTrunk(group: number, options: { counters?: boolean } = {}): TrunkView {
+    return this.#view(this.#trunkOrThrow(group), options.counters === true);
+  }
+
+  /** Which member a source MAC takes: by the patent's table, and as predicted for the chip. */
+  predict(group: number, sa: number | string): MemberPrediction {
+    const trunk = this.#trunkOrThrow(group);
+    const mac = this.#parseMacArgument(sa, "source MAC");
+    const result: MemberPrediction = {
+      group,
+      sa: formatMac(mac),
+      tableIndex: trunk.table.indexFor(mac),
+      tableMember: trunk.table.memberFor(mac),
+    };
+    const predictor = this.#predictor();
+    if (predictor) {
+      result.predictedChipMember = predictor.predict(mac, this.#chipMemberMask(trunk));
+      result.label = predictor.label;
+    }
+    return result;
+  }
+
+  /**
+   * What failing `failedPort` would do to `clients` (source MACs): how many change member by the patent's table
+   * (only those on the failed member) and, on a chip without a table, how many are predicted to change on the chip.
+   * Changes nothing.
+   */
+  compareFailover(group: number, failedPort: number, clients: readonly (number | string)[]): FailoverComparison {
+    const trunk = this.#trunkOrThrow(group);
+    if (!trunk.table.isMember(failedPort)) throw new InvalidArgumentError(`port ${failedPort} is not a member of trunk ${group}`);
+    if (!Array.isArray(clients)) throw new InvalidArgumentError("clients must be a list of MACs");
+    const macs = clients.map((c) => this.#parseMacArgument(c, "client MAC"));
+    const after = new TrunkTable({ members: trunk.table.members, indexBits: trunk.table.indexBits });
+    for (const port of trunk.table.members) if (!trunk.table.isUp(port)) after.fail(port);
+    after.fail(failedPort);
+    let onFailed = 0;
+    let changed = 0;
+    for (const mac of macs) {
+      const before = trunk.table.memberFor(mac);
+      if (before === failedPort) onFailed++;
+      if (after.memberFor(mac) !== before) changed++;
+    }
+    const result: FailoverComparison = { group, failedPort, clients: macs.length, onFailedMemberByTable: onFailed, changedByTable: changed };
+    const predictor = this.#predictor();
+    if (predictor) {
+      const maskBefore = this.#chipMemberMask(trunk);
+      const maskAfter = (maskBefore & ~(1 << failedPort)) >>> 0;
+      let predictedOnFailed = 0;
+      let predictedChanged = 0;
+      for (const mac of macs) {
+        const before = predictor.predict(mac, maskBefore);
+        if (before === failedPort) predictedOnFailed++;
+        if (predictor.predict(mac, maskAfter) !== before) predictedChanged++;
+      }
+      result.onFailedMemberPredicted = predictedOnFailed;
+      result.changedPredicted = predictedChanged;
+      result.label = predictor.label;
+    }
+    return result;
+  }
+
+  // ---- queries the other services use ------------------------------------------------------------------------
+
+  /**
+   * Bitmap of the ports where `mac` may appear without a station move: every member of its trunk and the
+   * switch-to-switch port. 0 when `mac` is not a trunked server (in `vid`). Allocation-free.
+   */
+  allowedPortsFor(mac: number, vid: number): number {
+    const trunks = this.#trunks;
+    for (let t = 0; t < trunks.length; t++) {
+      const trunk = trunks[t];
+      if (!trunk || trunk.vid !== vid) continue;
+      const servers = trunk.servers;
+      for (let s = 0; s < servers.length; s++) {
+        if (servers[s] !== mac) continue;
+        let mask = trunk.table.memberMask;
+        if (trunk.interSwitchPort >= 0) mask |= 1 << trunk.interSwitchPort;
+        return mask >>> 0;
+      }
+    }
+    return 0;
+  }
+
+  isTrunkedServer(mac: number): boolean {
+    for (const trunk of this.#trunks) if (trunk && trunk.servers.indexOf(mac) >= 0) return true;
+    return false;
+  }
+
+  /**
+   * Checks every server's static entry and re-installs one that is missing, dynamic or pointing elsewhere (learning
+   * on some port displaced it; facts §1.5). Returns how many were repaired. Call it after an ARL scan, not during one.
+   */
+  verifyServerEntries(): number {
+    let repaired = 0;
+    const entry = this.#entry;
+    for (const trunk of this.#trunks) {
+      if (!trunk || trunk.anchor < 0) continue;
+      for (const mac of trunk.servers) {
+        const found = this.#chip.arlLookup(mac, trunk.vid, entry);
+        if (found && entry.isStatic && entry.port === trunk.anchor) continue;
+        this.#addStatic(mac, trunk.vid, trunk.anchor);
+        repaired++;
+        this.#log(`trunk ${trunk.group}: server ${formatMac(mac)} entry ${found ? `was ${entry.isStatic ? "static" : "dynamic"} on port ${entry.port}` : "was missing"}, re-pinned to port ${trunk.anchor}`);
+      }
+    }
+    this.#repairs += repaired;
+    return repaired;
+  }
+
+  get lastReprogram(): ReprogramRecord | undefined {
+    return this.#lastReprogram ? { ...this.#lastReprogram } : undefined;
+  }
+
+  // ---- link events -------------------------------------------------------------------------------------------
+
+  readonly #onLinkEvent = (port: number, usable: boolean): void => {
+    const trunks = this.#trunks;
+    for (let t = 0; t < trunks.length; t++) {
+      const trunk = trunks[t];
+      if (!trunk) continue;
+      const member = trunk.table.members.indexOf(port);
+      if (member < 0) continue;
+      if (usable) this.#startHoldDown(trunk, member);
+      else this.#memberLost(trunk, member);
+    }
+  };
+
+  #memberLost(trunk: Trunk, member: number): void {
+    const port = trunk.table.members[member];
+    this.#cancelHoldDown(trunk, member);
+    if (!trunk.table.isUp(port)) return;
+    const started = this.#scheduler.now();
+    trunk.table.fail(port);
+    this.#writeMembers(trunk);
+    const anchorMoved = this.#moveAnchorIfNeeded(trunk);
+    this.#record(trunk, port, "link-down", started, anchorMoved);
+    this.#log(`trunk ${trunk.group}: port ${port} out (link down), in service ${this.#portList(trunk.programmedMask)}`);
+  }
+
+  #startHoldDown(trunk: Trunk, member: number): void {
+    const port = trunk.table.members[member];
+    if (trunk.table.isUp(port) || trunk.holdTimers[member] !== undefined) return;
+    if (trunk.holdDownMs === 0) {
+      this.#rejoin(trunk, member);
+      return;
+    }
+    trunk.holdEnds[member] = this.#scheduler.now() + trunk.holdDownMs;
+    // A repeat timer cleared at its first firing: the Scheduler offers repeat/clear only.
+    trunk.holdTimers[member] = this.#scheduler.repeat(() => {
+      this.#cancelHoldDown(trunk, member);
+      if (this.#trunks[trunk.group] === trunk && this.#links.isUsable(port)) this.#rejoin(trunk, member);
+    }, trunk.holdDownMs);
+  }
+
+  #cancelHoldDown(trunk: Trunk, member: number): void {
+    const handle = trunk.holdTimers[member];
+    if (handle === undefined) return;
+    this.#scheduler.clear(handle);
+    trunk.holdTimers[member] = undefined;
+  }
+
+  #rejoin(trunk: Trunk, member: number): void {
+    const port = trunk.table.members[member];
+    const started = this.#scheduler.now();
+    trunk.table.restore(port);
+    this.#writeMembers(trunk);
+    const anchorMoved = this.#moveAnchorIfNeeded(trunk);
+    this.#record(trunk, port, "rejoin", started, anchorMoved);
+    this.#log(`trunk ${trunk.group}: port ${port} back (after ${trunk.holdDownMs} ms hold-down), in service ${this.#portList(trunk.programmedMask)}`);
+  }
+
+  // ---- chip programming --------------------------------------------------------------------------------------
+
+  #tableWritable(trunk: Trunk): boolean {
+    return this.#info.trunk.writableTableEntries === trunk.table.size && typeof this.#chip.writeTrunkTable === "function";
+  }
+
+  /** Group bitmap (facts §1.4: 0x32/0x10 + 2 * group) = members in service; the table too where the chip takes one. */
+  #writeMembers(trunk: Trunk): void {
+    const mask = trunk.table.upMask;
+    if (this.#tableWritable(trunk)) this.#chip.writeTrunkTable!(trunk.group, trunk.table.entries());
+    this.#chip.setTrunkMembers(trunk.group, mask);
+    trunk.programmedMask = mask;
+  }
+
+  /** Points the static entries at a member in service when their anchor has left. Returns whether it did. */
+  #moveAnchorIfNeeded(trunk: Trunk): boolean {
+    const mask = trunk.programmedMask;
+    if (mask === 0 || ((mask >>> trunk.anchor) & 1) === 1) return false;
+    const anchor = lowestPort(mask);
+    for (const mac of trunk.servers) this.#addStatic(mac, trunk.vid, anchor);
+    trunk.anchor = anchor;
+    return true;
+  }
+
+  #addStatic(mac: number, vid: number, port: number): void {
+    const entry = this.#entry;
+    entry.mac = mac;
+    entry.vid = vid;
+    entry.port = port;
+    entry.isStatic = true;
+    entry.age = false;
+    this.#chip.arlAdd(entry); // facts §1.3 "Add static entry"
+  }
+
+  /**
+   * Adds every server's static entry toward `trunk.anchor`. On a failure (a full ARL bucket) puts back what this call
+   * changed (entries the previous trunk had point at its anchor again, new ones are deleted) and rethrows.
+   */
+  #installServerEntries(trunk: Trunk, previous: Trunk | undefined): void {
+    const added: number[] = [];
+    try {
+      for (const mac of trunk.servers) {
+        this.#addStatic(mac, trunk.vid, trunk.anchor);
+        added.push(mac);
+      }
+    } catch (error) {
+      for (const mac of added) {
+        if (previous && previous.vid === trunk.vid && previous.servers.indexOf(mac) >= 0) this.#addStatic(mac, previous.vid, previous.anchor);
+        else this.#chip.arlDelete(mac, trunk.vid);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Takes a trunk off the chip: hold-downs cancelled, static entries the `successor` does not keep deleted, and (when
+   * `disableGroup`) the group bitmap cleared.
+   */
+  #unprogram(trunk: Trunk, successor: Trunk | undefined, disableGroup: boolean): void {
+    for (let member = 0; member < trunk.holdTimers.length; member++) this.#cancelHoldDown(trunk, member);
+    if (disableGroup) {
+      this.#chip.setTrunkMembers(trunk.group, 0);
+      trunk.programmedMask = 0;
+    }
+    for (const mac of trunk.servers) {
+      const kept = successor !== undefined && successor.vid === trunk.vid && successor.servers.indexOf(mac) >= 0;
+      if (!kept) this.#chip.arlDelete(mac, trunk.vid);
+    }
+  }
+
+  /** Learning disable (facts §1.2/§1.5: 0x00/0x3C) = what others set, plus every trunk member and switch-to-switch port. */
+  #applyLearningDisable(): void {
+    let ours = 0;
+    for (const trunk of this.#trunks) {
+      if (!trunk) continue;
+      ours |= trunk.table.memberMask;
+      if (trunk.interSwitchPort >= 0) ours |= 1 << trunk.interSwitchPort;
+    }
+    ours >>>= 0;
+    const current = this.#chip.getLearningDisabled();
+    const next = ((current & ~this.#learningDisabledByUs) | ours) >>> 0;
+    if (next !== current) this.#chip.setLearningDisabled(next);
+    this.#learningDisabledByUs = ours;
+  }
+
+  #record(trunk: Trunk, port: number, reason: ReprogramRecord["reason"], startedMs: number, anchorMoved: boolean): void {
+    this.#reprograms++;
+    this.#lastReprogram = { group: trunk.group, port, reason, startedMs, doneMs: this.#scheduler.now(), mask: trunk.programmedMask, anchorMoved };
+  }
+
+  // ---- predictions -----------------------------------------------------------------------------------------
+
+  #predictor(): { predict: (sa: number, mask: number) => number; label: string; bits: number } | undefined {
+    const chip = this.#chip;
+    const assumption = this.#info.trunk.memberPrediction;
+    if (this.#info.trunk.writableTableEntries > 0 || typeof chip.predictMember !== "function" || !assumption) return undefined;
+    return {
+      predict: (sa, mask) => chip.predictMember!(sa, mask),
+      label: `predicted (assumption ${assumption.name}: ${assumption.statement}; ${assumption.source})`,
+      bits: 3,
+    };
+  }
+
+  /** Members the chip chooses among: in the group bitmap and link up (the chip skips link-down members, facts §1.4). */
+  #chipMemberMask(trunk: Trunk): number {
+    return (trunk.programmedMask & this.#links.rawMask) >>> 0;
+  }
+
+  // ---- views -------------------------------------------------------------------------------------------------
+
+  #view(trunk: Trunk, withCounters: boolean): TrunkView {
+    const table = trunk.table;
+    const now = this.#scheduler.now();
+    const memberPorts: TrunkMemberView[] = [];
+    for (let member = 0; member < table.members.length; member++) {
+      const port = table.members[member];
+      const up = table.isUp(port);
+      const holding = trunk.holdTimers[member] !== undefined;
+      const view: TrunkMemberView = {
+        port,
+        link: ((this.#links.rawMask >>> port) & 1) === 1,
+        state: up ? "active" : holding ? "hold-down" : "down",
+        tableEntries: table.entryCount(port),
+      };
+      if (holding) view.holdDownRemainingMs = Math.max(0, trunk.holdEnds[member] - now);
+      if (withCounters) view.measured = this.#chip.readPortCounters(port, newPortCounters());
+      memberPorts.push(view);
+    }
+    const homeTable: number[] = [];
+    for (let i = 0; i < table.size; i++) homeTable.push(table.homeMemberAt(i));
+    const view: TrunkView = {
+      group: trunk.group,
+      members: table.members.slice(),
+      indexBits: table.indexBits,
+      tableSize: table.size,
+      hash: "sa",
+      vid: trunk.vid,
+      holdDownMs: trunk.holdDownMs,
+      servers: trunk.servers.map(formatMac),
+      programmedMask: trunk.programmedMask,
+      anchorPort: trunk.programmedMask === 0 ? -1 : trunk.anchor,
+      chipProgramming: this.#tableWritable(trunk) ? "table" : "group-bitmap",
+      memberPorts,
+      table: table.entries(),
+      homeTable,
+    };
+    if (trunk.interSwitchPort >= 0) view.interSwitchPort = trunk.interSwitchPort;
+    const predictor = this.#predictor();
+    const assumption = this.#info.trunk.memberPrediction;
+    if (predictor && assumption) {
+      const mask = this.#chipMemberMask(trunk);
+      const bySaLowBits: number[] = [];
+      for (let low = 0; low < 2 ** predictor.bits; low++) bySaLowBits.push(predictor.predict(low, mask));
+      view.prediction = {
+        label: predictor.label,
+        assumption: { name: assumption.name, statement: assumption.statement, source: assumption.source },
+        saBits: predictor.bits,
+        bySaLowBits,
+        classesPerMember: table.members.map((port) => ({ port, classes: bySaLowBits.filter((p) => p === port).length })),
+      };
+    }
+    return view;
+  }
+
+  #portList(mask: number): string {
+    if (mask === 0) return "none";
+    const ports: number[] = [];
+    for (let port = 0; port < 32; port++) if ((mask >>> port) & 1) ports.push(port);
+    return ports.join(",");
+  }
+
+  // ---- validation ----------------------------------------------------------------------------------------------
+
+  #checkGroup(group: number): void {
+    const groups = this.#info.trunk.groups;
+    if (!Number.isInteger(group) || group < 0 || group >= groups)
+      throw new TrunkLimitError(`the ${this.#info.model} has trunk groups 0..${groups - 1}, not ${group}`);
+  }
+
+  #trunkOrThrow(group: number): Trunk {
+    this.#checkGroup(group);
+    const trunk = this.#trunks[group];
+    if (!trunk) throw new InvalidArgumentError(`trunk group ${group} is not configured (configure it first)`);
+    return trunk;
+  }
+
+  #parseMacArgument(value: unknown, what: string): number {
+    if (typeof value === "string") return parseMac(value);
+    if (typeof value === "number" && isMac(value)) return value;
+    throw new InvalidArgumentError(`${what} ${String(value)} is not a MAC address (aa:bb:cc:dd:ee:ff or a 48-bit number)`);
+  }
+
+  #validate(request: TrunkRequest): ValidRequest {
+    if (request === null || typeof request !== "object") throw new InvalidArgumentError("a trunk request must be an object");
+    const info = this.#info;
+    this.#checkGroup(request.group);
+    if (info.trunk.hashes.indexOf("sa") < 0) throw new TrunkLimitError(`the ${info.model} cannot hash trunks on the source MAC`);
+    if (!Array.isArray(request.members)) throw new InvalidArgumentError("members must be a list of port numbers");
+    const members = request.members.slice();
+    for (const port of members) {
+      if (port === info.cpuPort) throw new TrunkLimitError(`port ${port} is the management (CPU) port and cannot be a trunk member`);
+      if (info.userPorts.indexOf(port) < 0)
+        throw new InvalidArgumentError(`port ${String(port)} is not a front-panel port of the ${info.model} (ports ${info.userPorts.join(", ")})`);
+    }
+    if (members.length > info.trunk.maxMembers)
+      throw new TrunkLimitError(`a ${info.model} trunk holds at most ${info.trunk.maxMembers} ports, not ${members.length}`);
+    const indexBits = request.indexBits ?? TRUNK_TABLE_DEFAULT_INDEX_BITS;
+    validateTrunkTableOptions({ members, indexBits });
+    const memberMask = maskOf(members);
+    for (const other of this.#trunks) {
+      if (!other || other.group === request.group) continue;
+      const overlap = other.table.memberMask & memberMask;
+      if (overlap) throw new TrunkLimitError(`port ${lowestPort(overlap)} is already a member of trunk ${other.group}`);
+      if (other.interSwitchPort >= 0 && ((memberMask >>> other.interSwitchPort) & 1))
+        throw new InvalidArgumentError(`port ${other.interSwitchPort} is trunk ${other.group}'s switch-to-switch port`);
+    }
+    let interSwitchPort = -1;
+    if (request.interSwitchPort !== undefined) {
+      interSwitchPort = request.interSwitchPort;
+      if (info.userPorts.indexOf(interSwitchPort) < 0)
+        throw new InvalidArgumentError(`switch-to-switch port ${String(interSwitchPort)} is not a front-panel port (ports ${info.userPorts.join(", ")})`);
+      if ((memberMask >>> interSwitchPort) & 1) throw new InvalidArgumentError(`port ${interSwitchPort} cannot be both a member and the switch-to-switch port`);
+      for (const other of this.#trunks)
+        if (other && other.group !== request.group && other.table.isMember(interSwitchPort))
+          throw new InvalidArgumentError(`switch-to-switch port ${interSwitchPort} is a member of trunk ${other.group}`);
+    }
+    const vid = request.vid ?? 0;
+    if (!Number.isInteger(vid) || vid < 0 || vid > VID_MAX) throw new InvalidArgumentError(`VID must be 0..${VID_MAX}, not ${String(vid)}`);
+    const holdDownMs = request.holdDownMs ?? DEFAULT_HOLD_DOWN_MS;
+    if (typeof holdDownMs !== "number" || !(holdDownMs >= 0 && holdDownMs <= MAX_HOLD_DOWN_MS))
+      throw new InvalidArgumentError(`hold-down must be 0..${MAX_HOLD_DOWN_MS} ms, not ${String(holdDownMs)}`);
+    if (!Array.isArray(request.servers) || request.servers.length === 0)
+      throw new InvalidArgumentError("a trunk toward a server needs the server's MAC (servers: [\"aa:bb:cc:dd:ee:ff\"])");
+    if (request.servers.length > MAX_SERVERS_PER_TRUNK)
+      throw new InvalidArgumentError(`at most ${MAX_SERVERS_PER_TRUNK} server MACs per trunk, not ${request.servers.length}`);
+    const servers: number[] = [];
+    for (const value of request.servers) {
+      const mac = this.#parseMacArgument(value, "server MAC");
+      if (isMulticastMac(mac)) throw new InvalidArgumentError(`server MAC ${formatMac(mac)} is a multicast address`);
+      if (mac === 0) throw new InvalidArgumentError("server MAC 00:00:00:00:00:00 is not a station address");
+      if (servers.indexOf(mac) >= 0) throw new InvalidArgumentError(`server MAC ${formatMac(mac)} is listed twice`);
+      for (const other of this.#trunks)
+        if (other && other.group !== request.group && other.servers.indexOf(mac) >= 0)
+          throw new InvalidArgumentError(`server MAC ${formatMac(mac)} already belongs to trunk ${other.group}`);
+      servers.push(mac);
+    }
+    return { group: request.group, members, indexBits, servers, vid, holdDownMs, interSwitchPort };
+  }
+}
