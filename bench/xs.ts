@@ -55,6 +55,8 @@ export interface XsMemoryFigures {
   pollSlots: number;
   pollBytes: number;
   pollRoundTrips: number;
+  /** XS metering steps per link poll, the harness's share per round trip subtracted. */
+  pollCompute: number;
   /** XS slots allocated per issueCommand round trip by the harness alone. */
   harnessSlotsPerRoundTrip: number;
   /** Live chunk bytes gained over the long run of polls (leak check). */
@@ -78,7 +80,7 @@ async function slope(
   scenario: string,
   short: number,
   long: number,
-): Promise<{ slotsPerUnit: number; roundTripsPerUnit: number }> {
+): Promise<{ slotsPerUnit: number; roundTripsPerUnit: number; computePerUnit: number }> {
   const a = await board.run(scenario, { count: short }, { collectFirst: true });
   const b = await board.run(scenario, { count: long }, { collectFirst: true });
   if (b.meter.currentHeapCount < a.meter.currentHeapCount) {
@@ -87,6 +89,7 @@ async function slope(
   return {
     slotsPerUnit: (b.meter.currentHeapCount - a.meter.currentHeapCount) / (long - short),
     roundTripsPerUnit: (b.roundTrips - a.roundTrips) / (long - short),
+    computePerUnit: (b.meter.compute - a.meter.compute) / (long - short),
   };
 }
 
@@ -119,6 +122,9 @@ export async function measureXsMemory(): Promise<XsMemoryFigures> {
     await board.run("poll", { count: WARM_UP_POLLS });
     const harness = await slope(board, "spi-spin", SPINS_SHORT, SPINS_LONG);
     const harnessPerRoundTrip = harness.slotsPerUnit / harness.roundTripsPerUnit;
+    // A spin is one transfer of the same size as the firmware's status reads plus a deferred deselect: close enough to
+    // apportion the harness's metering steps per round trip.
+    const harnessComputePerRoundTrip = harness.computePerUnit / harness.roundTripsPerUnit;
     const before = await board.memory();
     const polls = await slope(board, "poll", POLLS_SHORT, POLLS_LONG);
     await board.run("spi-spin", { count: 0 });
@@ -133,6 +139,7 @@ export async function measureXsMemory(): Promise<XsMemoryFigures> {
       pollSlots,
       pollBytes: pollSlots * booted.slotSize,
       pollRoundTrips: polls.roundTripsPerUnit,
+      pollCompute: polls.computePerUnit - polls.roundTripsPerUnit * harnessComputePerRoundTrip,
       harnessSlotsPerRoundTrip: harnessPerRoundTrip,
       pollChunkGrowth: afterPolls.chunkBytes - before.chunkBytes,
       slotSize: booted.slotSize,
@@ -150,6 +157,7 @@ export async function run(): Promise<Row[]> {
     { name: "xs.poll.alloc-bytes", value: m.pollBytes, unit: "B/poll", target: 0, better: "lower" },
     { name: "xs.poll.alloc-slots", value: m.pollSlots, unit: "slots/poll", target: 0, better: "lower" },
     { name: "xs.poll.live-chunk-growth", value: m.pollChunkGrowth, unit: "B", target: 0, better: "lower" },
+    { name: "xs.poll.compute", value: m.pollCompute, unit: "steps/poll", target: null, better: "lower" },
     { name: "xs.poll.spi-round-trips", value: m.pollRoundTrips, unit: "/poll", target: null, better: "lower" },
     { name: "xs.harness.slots-per-round-trip", value: m.harnessSlotsPerRoundTrip, unit: "slots", target: null, better: "lower" },
     { name: "xs.bundle.heap-slots", value: m.bundleSlots, unit: "slots", target: null, better: "lower" },
