@@ -90,7 +90,7 @@ export interface Arrival {
   readonly host: Host;
   readonly nic: number;
   readonly atMs: number;
-  /** Addressed to this host (its MAC, broadcast or multicast). */
+  /** Addressed to this host (its MAC, broadcast or multicast) and not sent by it. */
   readonly accepted: boolean;
 }
 
@@ -247,8 +247,9 @@ export class Host {
   /** Carrier changed on a NIC (the cable was plugged or pulled). */
   carrierChanged(_nic: number, _up: boolean): void {}
 
+  /** Addressed to this host (its MAC, broadcast or multicast) and not its own frame coming back. */
   accepts(frame: Frame): boolean {
-    return frame.da === this.mac || isMulticastMac(frame.da);
+    return frame.sa !== this.mac && (frame.da === this.mac || isMulticastMac(frame.da));
   }
 }
 

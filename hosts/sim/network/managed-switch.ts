@@ -6,6 +6,7 @@ import type { Bcm53125Assumptions } from "../bcm53125/assumptions";
 import { Bcm53125Model } from "../bcm53125/model";
 import type { VirtualClock } from "../clock";
 import { SimSPI } from "../spi";
+import { SpiTransactionRecorder } from "./spi-recorder";
 
 /** The SPI clock of the BCM53125 in the Broadcom SDK (shared/facts/switch-chips.md §1.1). */
 export const BCM53125_SPI_HZ = 20e6;
@@ -29,6 +30,8 @@ export class ManagedSwitch {
   readonly name: string;
   readonly model: Bcm53125Model;
   readonly spi: SimSPI;
+  /** Every SPI transaction's end time, for counting the transactions inside a window of virtual time. */
+  readonly spiRecord: SpiTransactionRecorder;
   readonly firmware: Firmware;
   readonly log: LogLine[] = [];
   readonly spiHz: number;
@@ -43,7 +46,8 @@ export class ManagedSwitch {
     this.#logLimit = options.logLimit ?? 2000;
     this.spiHz = options.spiHz ?? BCM53125_SPI_HZ;
     this.model = new Bcm53125Model({ clock: options.clock, assumptions: options.assumptions });
-    this.spi = new SimSPI({ device: this.model, hz: this.spiHz, time: options.clock });
+    this.spiRecord = new SpiTransactionRecorder(this.model, options.clock);
+    this.spi = new SimSPI({ device: this.spiRecord, hz: this.spiHz, time: options.clock });
     this.firmware = new Firmware({ spi: this.spi, clock: options.clock, log: (text) => this.writeLog(text), spiHz: this.spiHz });
   }
 
