@@ -6,6 +6,7 @@ import type { Bcm53125Assumptions } from "../bcm53125/assumptions";
 import { Bcm53125Model } from "../bcm53125/model";
 import type { VirtualClock } from "../clock";
 import { SimSPI } from "../spi";
+import { FirmwareScheduler } from "./firmware-scheduler";
 import { SpiTransactionRecorder } from "./spi-recorder";
 
 /** The SPI clock of the BCM53125 in the Broadcom SDK (shared/facts/switch-chips.md §1.1). */
@@ -33,6 +34,8 @@ export class ManagedSwitch {
   /** Every SPI transaction's end time, for counting the transactions inside a window of virtual time. */
   readonly spiRecord: SpiTransactionRecorder;
   readonly firmware: Firmware;
+  /** The firmware's one thread: give it to every service of this switch, and run commands through `run`. */
+  readonly scheduler: FirmwareScheduler;
   readonly log: LogLine[] = [];
   readonly spiHz: number;
   readonly #clock: VirtualClock;
@@ -45,6 +48,7 @@ export class ManagedSwitch {
     this.#clock = options.clock;
     this.#logLimit = options.logLimit ?? 2000;
     this.spiHz = options.spiHz ?? BCM53125_SPI_HZ;
+    this.scheduler = new FirmwareScheduler(options.clock);
     this.model = new Bcm53125Model({ clock: options.clock, assumptions: options.assumptions });
     this.spiRecord = new SpiTransactionRecorder(this.model, options.clock);
     this.spi = new SimSPI({ device: this.spiRecord, hz: this.spiHz, time: options.clock });
@@ -61,7 +65,12 @@ export class ManagedSwitch {
   }
 
   boot(): BootReport {
-    return this.firmware.boot();
+    return this.scheduler.run(() => this.firmware.boot());
+  }
+
+  /** Runs firmware code (a command, a service call) on this switch's firmware thread. */
+  run<T>(work: () => T): T {
+    return this.scheduler.run(work);
   }
 
   /** Log lines matching `pattern` (all of them when omitted). */

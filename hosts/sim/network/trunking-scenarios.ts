@@ -38,15 +38,15 @@ export class TrunkingSwitch {
   readonly moveNotifications: MoveNotification[] = [];
 
   constructor(network: Network, name: string, settings: ServiceSettings = {}) {
-    const clock = network.clock;
-    this.managed = new ManagedSwitch({ name, clock });
+    this.managed = new ManagedSwitch({ name, clock: network.clock });
+    const scheduler = this.managed.scheduler;
     const report = this.managed.boot();
     if (!report.ok || !report.chip) throw new Error(`${name}: firmware boot failed: ${report.error?.message}`);
     const chip = this.managed.firmware.chip;
     const log = (line: string) => this.managed.writeLog(line);
-    this.links = new LinkMonitor({ chip, scheduler: clock, ports: report.chip.userPorts, settings: settings.link, log });
-    this.trunks = new TrunkService({ chip, info: report.chip, scheduler: clock, links: this.links, log });
-    this.moves = new MoveMonitor({ chip, scheduler: clock, policy: this.trunks, settings: settings.moves, log });
+    this.links = new LinkMonitor({ chip, scheduler, ports: report.chip.userPorts, settings: settings.link, log });
+    this.trunks = new TrunkService({ chip, info: report.chip, scheduler, links: this.links, log });
+    this.moves = new MoveMonitor({ chip, scheduler, policy: this.trunks, settings: settings.moves, log });
     this.moves.addListener((notification) => this.moveNotifications.push(notification));
     this.moves.addScanListener(() => this.trunks.verifyServerEntries());
     this.node = network.addSwitch(name, this.managed.model);
@@ -57,8 +57,15 @@ export class TrunkingSwitch {
   }
 
   start(): void {
-    this.links.start();
-    this.moves.start();
+    this.managed.run(() => {
+      this.links.start();
+      this.moves.start();
+    });
+  }
+
+  /** Runs firmware code (a service call, as the console would) on this switch's firmware thread. */
+  run<T>(work: () => T): T {
+    return this.managed.run(work);
   }
 
   /** Move notifications about `mac`. */
@@ -117,13 +124,13 @@ function bringUpTrunks(network: Network, switches: TrunkingSwitch[], membersOf: 
   const debounce = switches[0].links.settings.upDebounceMs;
   network.run(debounce + 2 * switches[0].links.settings.pollIntervalMs);
   for (const sw of switches) {
-    sw.trunks.configure({
+    sw.run(() => sw.trunks.configure({
       group: TRUNK_GROUP,
       members: membersOf(sw),
       servers: [SERVER_MAC],
       holdDownMs: settings.holdDownMs,
       interSwitchPort,
-    });
+    }));
   }
 }
 
