@@ -15,6 +15,22 @@ export function runIp(args: readonly string[], netns: string | null = null): Pro
   });
 }
 
+/**
+ * Several ip commands in one process (`ip -batch -`): stops at the first failing line and says which.
+ * Each line is an argument list, as for runIp.
+ */
+export function runIpBatch(lines: readonly (readonly string[])[], netns: string | null = null): Promise<void> {
+  if (lines.length === 0) return Promise.resolve();
+  const args = [...(netns ? ["-n", netns] : []), "-batch", "-"];
+  return new Promise((resolve, reject) => {
+    const child = execFile("ip", args, (error, _stdout, stderr) => {
+      if (error) reject(new TeamError("kernel", `ip ${lines.map((line) => line.join(" ")).join("; ")} failed`, (stderr || error.message).trim()));
+      else resolve();
+    });
+    child.stdin!.end(lines.map((line) => line.join(" ")).join("\n") + "\n");
+  });
+}
+
 export interface InterfaceState {
   readonly ifname: string;
   readonly ifindex: number;
@@ -89,13 +105,37 @@ export async function restoreInterface(saved: InterfaceState, netns: string | nu
       failures.push((error as Error).message);
     }
   };
-  if (!(await interfaceExists(saved.ifname, netns))) return failures; // unplugged: nothing to put back
-  const now = await readInterface(saved.ifname, netns);
-  if (now.mac !== saved.mac) await attempt(() => setMac(saved.ifname, saved.mac, netns));
-  if (now.mtu !== saved.mtu) await attempt(() => setMtu(saved.ifname, saved.mtu, netns));
-  for (const cidr of saved.addresses) {
-    if (!now.addresses.includes(cidr)) await attempt(() => addAddress(saved.ifname, cidr, netns));
+  let now: InterfaceState;
+  try {
+    now = await readInterface(saved.ifname, netns);
+  } catch {
+    return failures; // unplugged: nothing to put back
   }
-  await attempt(() => setLinkUp(saved.ifname, saved.adminUp, netns));
+  const device = ["dev", saved.ifname];
+  const lines: string[][] = [];
+  if (now.mac !== saved.mac) lines.push(["link", "set", ...device, "down"], ["link", "set", ...device, "address", saved.mac]);
+  if (now.mtu !== saved.mtu) lines.push(["link", "set", ...device, "mtu", String(saved.mtu)]);
+  for (const cidr of saved.addresses) if (!now.addresses.includes(cidr)) lines.push(["address", "add", cidr, ...device]);
+  lines.push(["link", "set", ...device, saved.adminUp ? "up" : "down"]);
+  await attempt(() => runIpBatch(lines, netns));
+  if (failures.length) {
+    // One line failed: try each on its own so everything that can be put back is.
+    failures.length = 0;
+    for (const line of lines) await attempt(() => runIp(line, netns).then(() => {}));
+  }
   return failures;
+}
+
+/** The controller's addressing of the team device through iproute2. */
+export class IpAddressing {
+  readonly #netns: string | null;
+  constructor(netns: string | null = null) {
+    this.#netns = netns;
+  }
+  add(ifname: string, cidr: string): Promise<void> {
+    return addAddress(ifname, cidr, this.#netns);
+  }
+  remove(ifname: string, cidr: string): Promise<void> {
+    return removeAddress(ifname, cidr, this.#netns);
+  }
 }

@@ -7,7 +7,9 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 . /onemac.env
 for module in $(cat /modules/order); do
-  insmod "/modules/$module" || echo "ONEMAC-INIT insmod $module failed"
+  parameters=""
+  [ "$module" = bonding.ko ] && parameters="max_bonds=0" # else loading bonding creates bond0
+  insmod "/modules/$module" $parameters || echo "ONEMAC-INIT insmod $module failed"
 done
 # The virtio-9p device may still be probing: retry for up to 10 s.
 tries=0
