@@ -22,7 +22,9 @@
 //   after gc(), give slots allocated per poll as the slope. Each SPI round trip through xsnap's issueCommand allocates
 //   the reply ArrayBuffer plus one view to read it (the harness, not the firmware: on the ESP32 SPI transfers in
 //   place): that cost per round trip is measured the same way with SPI exchanges alone and subtracted.
-//   Bytes = slots x sizeof(txSlot) of this host. Allocations of chunk bytes alone (a string built, an array grown)
+//   The same slope over 10 ms ticks of the main loop (virtual time passes through Timer.delay's stand-in, then a poll
+//   runs the services' due work: an ARL scan and the trunk service's static-entry check every 100 ticks) covers the
+//   timed work too. Bytes = slots x sizeof(txSlot) of this host. Allocations of chunk bytes alone (a string built, an array grown)
 //   are not visible through xsnap's meters; the live chunk bytes are checked not to grow over many polls instead.
 
 import { VirtualClock } from "../hosts/sim/clock";
@@ -38,11 +40,16 @@ export const ESP32_HEAP_SLOTS = 4928;
 export const ESP32_CHUNK_BYTES = 78848;
 
 const SPI_HZ = 10e6;
+export const SERVER_TRUNK = Object.freeze({ group: 0, members: [0, 1], servers: [0x02_00_5e_10_20_30] });
 const WARM_UP_POLLS = 200;
 const POLLS_SHORT = 100;
 const POLLS_LONG = 400;
 const SPINS_SHORT = 100;
 const SPINS_LONG = 400;
+/** main.ts polls every 10 ms; the move monitor scans the ARL every 1000 ms, so 200 and 600 ticks differ by 4 scans. */
+const TICK_MS = 10;
+const TICKS_SHORT = 200;
+const TICKS_LONG = 600;
 
 export interface XsMemoryFigures {
   /** Firmware after boot, harness baseline subtracted. */
@@ -55,6 +62,13 @@ export interface XsMemoryFigures {
   pollSlots: number;
   pollBytes: number;
   pollRoundTrips: number;
+  /**
+   * Per 10 ms tick of the board's main loop (time passes, then a link poll that also runs due timed work: one ARL
+   * scan by the move monitor every 100 ticks), the harness's round-trip cost subtracted.
+   */
+  tickSlots: number;
+  tickBytes: number;
+  tickRoundTrips: number;
   /** XS metering steps per link poll, the harness's share per round trip subtracted. */
   pollCompute: number;
   /** XS slots allocated per issueCommand round trip by the harness alone. */
@@ -74,22 +88,29 @@ function makeBench(): { clock: VirtualClock; model: Bcm53125Model; spi: SimSPI }
   return { clock, model, spi };
 }
 
+/** Rounds away binary fractions (0.16 slots, not 0.1599999999999966). */
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
 /** Slots allocated per unit of `count`, from two runs that each start right after a collection. */
 async function slope(
   board: XsBoard,
   scenario: string,
   short: number,
   long: number,
+  extra: Record<string, unknown> = {},
 ): Promise<{ slotsPerUnit: number; roundTripsPerUnit: number; computePerUnit: number }> {
-  const a = await board.run(scenario, { count: short }, { collectFirst: true });
-  const b = await board.run(scenario, { count: long }, { collectFirst: true });
+  const a = await board.run(scenario, { ...extra, count: short }, { collectFirst: true });
+  const b = await board.run(scenario, { ...extra, count: long }, { collectFirst: true });
   if (b.meter.currentHeapCount < a.meter.currentHeapCount) {
     throw new Error(`a garbage collection ran during the ${scenario} measurement; the slot counts are not comparable`);
   }
+  const per = (delta: number) => round(delta / (long - short));
   return {
-    slotsPerUnit: (b.meter.currentHeapCount - a.meter.currentHeapCount) / (long - short),
-    roundTripsPerUnit: (b.roundTrips - a.roundTrips) / (long - short),
-    computePerUnit: (b.meter.compute - a.meter.compute) / (long - short),
+    slotsPerUnit: per(b.meter.currentHeapCount - a.meter.currentHeapCount),
+    roundTripsPerUnit: per(b.roundTrips - a.roundTrips),
+    computePerUnit: per(b.meter.compute - a.meter.compute),
   };
 }
 
@@ -119,6 +140,8 @@ export async function measureXsMemory(): Promise<XsMemoryFigures> {
     await board.run("spi-spin", { count: 0 });
     const booted = await board.memory();
 
+    // The board as deployed: one server behind a trunk, so the timed work re-checks its static entry every scan.
+    await board.run("trunk-configure", SERVER_TRUNK);
     await board.run("poll", { count: WARM_UP_POLLS });
     const harness = await slope(board, "spi-spin", SPINS_SHORT, SPINS_LONG);
     const harnessPerRoundTrip = harness.slotsPerUnit / harness.roundTripsPerUnit;
@@ -129,7 +152,10 @@ export async function measureXsMemory(): Promise<XsMemoryFigures> {
     const polls = await slope(board, "poll", POLLS_SHORT, POLLS_LONG);
     await board.run("spi-spin", { count: 0 });
     const afterPolls = await board.memory();
-    const pollSlots = polls.slotsPerUnit - polls.roundTripsPerUnit * harnessPerRoundTrip;
+    const pollSlots = round(polls.slotsPerUnit - polls.roundTripsPerUnit * harnessPerRoundTrip);
+    await board.run("run", { count: 2 * TICKS_SHORT, intervalMs: TICK_MS }); // past the first scans and debounces
+    const ticks = await slope(board, "run", TICKS_SHORT, TICKS_LONG, { intervalMs: TICK_MS });
+    const tickSlots = round(ticks.slotsPerUnit - ticks.roundTripsPerUnit * harnessPerRoundTrip);
     const bundle = await bundleCost();
     return {
       bootSlots: booted.slots - baseline.slots,
@@ -139,7 +165,10 @@ export async function measureXsMemory(): Promise<XsMemoryFigures> {
       pollSlots,
       pollBytes: pollSlots * booted.slotSize,
       pollRoundTrips: polls.roundTripsPerUnit,
-      pollCompute: polls.computePerUnit - polls.roundTripsPerUnit * harnessComputePerRoundTrip,
+      tickSlots,
+      tickBytes: round(tickSlots * booted.slotSize),
+      tickRoundTrips: ticks.roundTripsPerUnit,
+      pollCompute: round(polls.computePerUnit - polls.roundTripsPerUnit * harnessComputePerRoundTrip),
       harnessSlotsPerRoundTrip: harnessPerRoundTrip,
       pollChunkGrowth: afterPolls.chunkBytes - before.chunkBytes,
       slotSize: booted.slotSize,
@@ -157,6 +186,8 @@ export async function run(): Promise<Row[]> {
     { name: "xs.poll.alloc-bytes", value: m.pollBytes, unit: "B/poll", target: 0, better: "lower" },
     { name: "xs.poll.alloc-slots", value: m.pollSlots, unit: "slots/poll", target: 0, better: "lower" },
     { name: "xs.poll.live-chunk-growth", value: m.pollChunkGrowth, unit: "B", target: 0, better: "lower" },
+    { name: "xs.tick.alloc-bytes", value: m.tickBytes, unit: "B/tick", target: 0, better: "lower" },
+    { name: "xs.tick.spi-round-trips", value: m.tickRoundTrips, unit: "/tick", target: null, better: "lower" },
     { name: "xs.poll.compute", value: m.pollCompute, unit: "steps/poll", target: null, better: "lower" },
     { name: "xs.poll.spi-round-trips", value: m.pollRoundTrips, unit: "/poll", target: null, better: "lower" },
     { name: "xs.harness.slots-per-round-trip", value: m.harnessSlotsPerRoundTrip, unit: "slots", target: null, better: "lower" },

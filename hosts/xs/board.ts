@@ -222,8 +222,9 @@ export class NodeScenarioBoard {
   readonly runner: ScenarioRunner;
   readonly log: string[] = [];
 
-  constructor(options: { spi: SpiIo; clock: Clock }) {
-    this.runner = new ScenarioRunner({ spi: options.spi, clock: options.clock, log: (line) => this.log.push(line) });
+  constructor(options: { spi: SpiIo; clock: BoardClock }) {
+    const { spi, clock } = options;
+    this.runner = new ScenarioRunner({ spi, clock, log: (line) => this.log.push(line), delay: (ms) => clock.advance(ms) });
   }
 
   run<T = unknown>(scenario: string, args: ScenarioArgs = {}): T {

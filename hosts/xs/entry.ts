@@ -33,7 +33,7 @@ function log(line: string): void {
   if (globals.onemacEcho) print(line);
 }
 
-const runner = new ScenarioRunner({ spi, clock, log });
+const runner = new ScenarioRunner({ spi, clock, log, delay: (ms) => spi.delay(ms) });
 const timeBytes = new Uint8Array(8);
 const time = new Float64Array(timeBytes.buffer);
 const encoder = new TextEncoder();

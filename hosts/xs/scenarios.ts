@@ -8,11 +8,14 @@ import type { ArlEntry, TrunkHash } from "../../modules/chip/switch-chip";
 import { newArlEntry } from "../../modules/chip/switch-chip";
 import { InvalidArgumentError } from "../../modules/errors";
 import { Firmware } from "../../modules/firmware";
+import type { TrunkRequest } from "../../modules/trunk/service";
 
 export interface ScenarioHost {
   spi: SpiIo;
   clock: Clock;
   log: (line: string) => void;
+  /** Lets `ms` of board time pass (Moddable Timer.delay): the board's virtual clock and its timers run. */
+  delay: (ms: number) => void;
 }
 
 export type ScenarioArgs = Record<string, unknown>;
@@ -107,8 +110,14 @@ export class ScenarioRunner {
         return null;
       case "trunk-read":
         return this.firmware.chip.readTrunkConfig();
+      case "trunk-configure":
+        return this.firmware.trunks.configure(args as unknown as TrunkRequest);
+      case "trunks-show":
+        return this.firmware.trunks.show();
       case "poll":
         return this.poll(numberArg(args, "count", 1));
+      case "run":
+        return this.runBoard(numberArg(args, "count", 1), numberArg(args, "intervalMs", 10));
       case "spi-spin":
         return this.spin(numberArg(args, "count", 1));
       default:
@@ -121,6 +130,21 @@ export class ScenarioRunner {
     const firmware = this.firmware;
     let mask = 0;
     for (let i = 0; i < count; i++) mask = firmware.pollLinks();
+    return mask;
+  }
+
+  /**
+   * The board's main loop as main.ts runs it: `count` times, let `intervalMs` pass, then poll the links (which also runs
+   * the services' timed work that fell due, such as ARL scans). Returns the last link mask.
+   */
+  runBoard(count: number, intervalMs: number): number {
+    const firmware = this.firmware;
+    const delay = this.#host.delay;
+    let mask = 0;
+    for (let i = 0; i < count; i++) {
+      delay(intervalMs);
+      mask = firmware.pollLinks();
+    }
     return mask;
   }
 
