@@ -179,6 +179,8 @@ export class SwitchNode {
   readonly #cables = new Map<number, Cable>();
   /** Frames this node received, per ingress port. */
   readonly ingressCount = new Map<number, number>();
+  /** Frames this node received per ingress port and source MAC: ingressBySa.get(port)?.get(sa). */
+  readonly ingressBySa = new Map<number, Map<number, number>>();
 
   constructor(readonly name: string, readonly device: ForwardingDevice, readonly forwardingLatencyMs: number) {}
 
@@ -561,6 +563,9 @@ export class Network {
     }
     const node = end.node;
     node.ingressCount.set(end.port, (node.ingressCount.get(end.port) ?? 0) + 1);
+    let bySa = node.ingressBySa.get(end.port);
+    if (!bySa) node.ingressBySa.set(end.port, (bySa = new Map()));
+    bySa.set(frame.sa, (bySa.get(frame.sa) ?? 0) + 1);
     const egress = node.device.ingress(end.port, frame);
     if (egress === 0) this.losses.push({ frame, reason: "switch-sent-nowhere", atMs: now, egress: { node, port: end.port } });
     // Bitmaps are at most 31 bits wide here (ports 0..30).
