@@ -78,7 +78,14 @@ export interface LinkMonitorOptions {
   ports: readonly number[];
   settings?: Partial<LinkMonitorSettings>;
   log?: (line: string) => void;
+  /** Runs chip work one caller at a time (the firmware's serializer); default: run directly. */
+  serialize?: Serializer;
 }
+
+/** Runs `work` so that no other timed callback or command touches the chip meanwhile. */
+export type Serializer = <T>(work: () => T) => T;
+
+export const runDirectly: Serializer = (work) => work();
 
 const STATE_DOWN = 0;
 const STATE_DEBOUNCING = 1;
@@ -86,6 +93,8 @@ const STATE_UP = 2;
 const STATE_ERR_DISABLED = 3;
 const STATE_NAMES: readonly PortLinkState[] = ["down", "debouncing", "up", "err-disabled"];
 const MAX_PORTS = 32;
+/** Polls read the clock after an SPI read: compare durations with this much slack for rounding. */
+const TIME_EPSILON_MS = 1e-6;
 
 /** Validates a partial settings object against `base`; returns the merged settings or throws. Changes nothing. */
 export function mergeLinkMonitorSettings(base: Readonly<LinkMonitorSettings>, change: Partial<LinkMonitorSettings>): LinkMonitorSettings {
@@ -111,6 +120,7 @@ export class LinkMonitor {
   readonly #chip: SwitchChip;
   readonly #scheduler: Scheduler;
   readonly #log: (line: string) => void;
+  readonly #serialize: Serializer;
   readonly #ports: readonly number[];
   #settings: LinkMonitorSettings;
   readonly #state: Uint8Array;
@@ -142,6 +152,7 @@ export class LinkMonitor {
     this.#chip = options.chip;
     this.#scheduler = options.scheduler;
     this.#log = options.log ?? (() => {});
+    this.#serialize = options.serialize ?? runDirectly;
     this.#ports = Object.freeze(ports.slice());
     const n = ports.length;
     this.#state = new Uint8Array(n);
@@ -231,6 +242,10 @@ export class LinkMonitor {
    * changes. Returns the raw link bitmap. Allocation-free when nothing changes.
    */
   poll(): number {
+    return this.#serialize(this.#pollOnce);
+  }
+
+  readonly #pollOnce = (): number => {
     const mask = this.#chip.readLinkMask();
     const now = this.#scheduler.now();
     this.#polls++;
@@ -239,16 +254,13 @@ export class LinkMonitor {
     this.#rawMask = mask;
     const ports = this.#ports;
     const settings = this.#settings;
+    // Usable changes first (a trunk is rewritten before anything else reads the chip), raw listeners (logging) after.
     for (let i = 0; i < ports.length; i++) {
       const port = ports[i];
       const link = ((mask >>> port) & 1) === 1;
       if ((changed >>> port) & 1) {
         const firstPoll = this.#polls === 1;
-        if (!firstPoll) {
-          this.#lastChange[i] = now;
-          const listeners = this.#rawListeners;
-          for (let l = 0; l < listeners.length; l++) listeners[l](port, link);
-        }
+        if (!firstPoll) this.#lastChange[i] = now;
         if (!link) this.#onLoss(i, port, now, firstPoll);
         else if (this.#state[i] === STATE_DOWN) {
           this.#state[i] = STATE_DEBOUNCING;
@@ -256,15 +268,24 @@ export class LinkMonitor {
         }
       }
       const state = this.#state[i];
-      if (state === STATE_DEBOUNCING && link && now - this.#since[i] >= settings.upDebounceMs) {
+      if (state === STATE_DEBOUNCING && link && now - this.#since[i] >= settings.upDebounceMs - TIME_EPSILON_MS) {
         this.#state[i] = STATE_UP;
         this.#setUsable(port, true);
-      } else if (state === STATE_ERR_DISABLED && now - this.#since[i] >= settings.recoveryMs) {
+      } else if (state === STATE_ERR_DISABLED && now - this.#since[i] >= settings.recoveryMs - TIME_EPSILON_MS) {
         this.#endHold(i, port, now, "recovery timer");
       }
     }
+    if (changed !== 0 && this.#polls > 1) {
+      const listeners = this.#rawListeners;
+      for (let i = 0; i < ports.length; i++) {
+        const port = ports[i];
+        if (((changed >>> port) & 1) === 0) continue;
+        const link = ((mask >>> port) & 1) === 1;
+        for (let l = 0; l < listeners.length; l++) listeners[l](port, link);
+      }
+    }
     return mask;
-  }
+  };
 
   #onLoss(i: number, port: number, now: number, firstPoll: boolean): void {
     const settings = this.#settings;
@@ -317,7 +338,7 @@ export class LinkMonitor {
   recover(port: number): boolean {
     const i = this.#indexOf(port);
     if (this.#state[i] !== STATE_ERR_DISABLED) return false;
-    this.#endHold(i, port, this.#scheduler.now(), "by command");
+    this.#serialize(() => this.#endHold(i, port, this.#scheduler.now(), "by command"));
     return true;
   }
 

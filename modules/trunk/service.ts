@@ -21,7 +21,7 @@ import type { ArlEntry, ChipInfo, PortCounters, SwitchChip } from "../chip/switc
 import { newArlEntry, newPortCounters } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
 import { InvalidArgumentError, TrunkLimitError } from "../errors";
-import type { LinkMonitor } from "../link/monitor";
+import { runDirectly, type LinkMonitor, type Serializer } from "../link/monitor";
 import { formatMac, isMac, isMulticastMac, parseMac } from "../mac";
 import { TRUNK_TABLE_DEFAULT_INDEX_BITS, TrunkTable, validateTrunkTableOptions } from "./table";
 
@@ -158,6 +158,8 @@ export interface TrunkServiceOptions {
   scheduler: Scheduler;
   links: LinkMonitor;
   log?: (line: string) => void;
+  /** Runs chip work one caller at a time (the firmware's serializer); default: run directly. */
+  serialize?: Serializer;
 }
 
 interface Trunk {
@@ -200,6 +202,7 @@ export class TrunkService {
   readonly #scheduler: Scheduler;
   readonly #links: LinkMonitor;
   readonly #log: (line: string) => void;
+  readonly #serialize: Serializer;
   readonly #trunks: (Trunk | undefined)[];
   readonly #entry: ArlEntry = newArlEntry();
   #learningDisabledByUs = 0;
@@ -213,6 +216,7 @@ export class TrunkService {
     this.#scheduler = options.scheduler;
     this.#links = options.links;
     this.#log = options.log ?? (() => {});
+    this.#serialize = options.serialize ?? runDirectly;
     this.#trunks = new Array(options.info.trunk.groups).fill(undefined);
     this.#links.addListener(this.#onLinkEvent);
   }
@@ -224,6 +228,10 @@ export class TrunkService {
    * programs the chip. Returns the trunk's view.
    */
   configure(request: TrunkRequest): TrunkView {
+    return this.#serialize(() => this.#configure(request));
+  }
+
+  #configure(request: TrunkRequest): TrunkView {
     const valid = this.#validate(request);
     const previous = this.#trunks[valid.group];
     const table = new TrunkTable({ members: valid.members, indexBits: valid.indexBits });
@@ -261,6 +269,10 @@ export class TrunkService {
 
   /** Removes a trunk: group disabled, static entries deleted, learning restored. Returns false if none was there. */
   remove(group: number): boolean {
+    return this.#serialize(() => this.#remove(group));
+  }
+
+  #remove(group: number): boolean {
     this.#checkGroup(group);
     const trunk = this.#trunks[group];
     if (!trunk) return false;
@@ -274,6 +286,10 @@ export class TrunkService {
 
   /** Every trunk as plain data (`show trunks`). With `counters`, each member's MIB counters are read (measured). */
   show(options: { counters?: boolean } = {}): TrunksView {
+    return this.#serialize(() => this.#show(options));
+  }
+
+  #show(options: { counters?: boolean }): TrunksView {
     const trunks: TrunkView[] = [];
     for (const trunk of this.#trunks) if (trunk) trunks.push(this.#view(trunk, options.counters === true));
     const view: TrunksView = {
@@ -287,7 +303,7 @@ export class TrunkService {
   }
 
   showTrunk(group: number, options: { counters?: boolean } = {}): TrunkView {
-    return this.#view(this.#trunkOrThrow(group), options.counters === true);
+    return this.#serialize(() => this.#view(this.#trunkOrThrow(group), options.counters === true));
   }
 
   /** Which member a source MAC takes: by the patent's table, and as predicted for the chip. */
@@ -379,6 +395,10 @@ export class TrunkService {
    * on some port displaced it; facts §1.5). Returns how many were repaired. Call it after an ARL scan, not during one.
    */
   verifyServerEntries(): number {
+    return this.#serialize(this.#verifyServerEntries);
+  }
+
+  readonly #verifyServerEntries = (): number => {
     let repaired = 0;
     const entry = this.#entry;
     for (const trunk of this.#trunks) {
@@ -393,7 +413,7 @@ export class TrunkService {
     }
     this.#repairs += repaired;
     return repaired;
-  }
+  };
 
   get lastReprogram(): ReprogramRecord | undefined {
     return this.#lastReprogram ? { ...this.#lastReprogram } : undefined;
