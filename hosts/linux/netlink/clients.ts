@@ -15,6 +15,7 @@ import {
   type NewLinkRequest,
 } from "./rtnetlink";
 import { NetlinkSocket, type NetlinkSocketOptions } from "./socket";
+import { NetlinkError } from "./errors";
 import {
   decodeTeamOptions,
   decodeTeamPorts,
@@ -124,11 +125,26 @@ export class TeamClient {
     this.teamName = teamName;
   }
 
+  /**
+   * Sets options, one TEAM_CMD_OPTIONS_SET per item, in order; stops at the first refusal.
+   * One item per message because the kernel (team_nl_cmd_options_set) announces each change on the
+   * "change_event" multicast group and, when nobody listens, returns ESRCH from that announcement after the
+   * option is already set, then skips the remaining items of the message. So ESRCH here means "set, and
+   * nobody was told", which is success for us.
+   */
   setOptions(items: readonly TeamOptionItem[], what: string): void {
-    this.#socket.request(
-      encodeTeamOptionsSet(this.familyId, this.#socket.nextSequence(), this.teamIfindex, items),
-      `${what} on team ${this.teamName} (TEAM_CMD_OPTIONS_SET)`,
-    );
+    for (const item of items) {
+      const detail = items.length > 1 ? ` (${item.name}${item.arrayIndex !== undefined ? `[${item.arrayIndex}]` : ""})` : "";
+      try {
+        this.#socket.request(
+          encodeTeamOptionsSet(this.familyId, this.#socket.nextSequence(), this.teamIfindex, [item]),
+          `${what}${detail} on team ${this.teamName} (TEAM_CMD_OPTIONS_SET)`,
+        );
+      } catch (error) {
+        if (error instanceof NetlinkError && error.errnoName === "ESRCH") continue;
+        throw error;
+      }
+    }
   }
 
   getOptions(): ReceivedTeamOption[] {

@@ -144,16 +144,16 @@ export class NetlinkSocket {
         if (reply.type === NLMSG_ERROR) {
           const { errno, kernelMessage } = decodeAcknowledgement(reply);
           if (errno !== 0) throw new NetlinkError(operation, errno, kernelMessage);
-          return copyMessages(answer);
+          return answer;
         }
         if (reply.type === NLMSG_DONE) {
-          if (end === "dump") return copyMessages(answer);
+          if (end === "dump") return answer;
           continue; // a multi-part answer to a non-dump request: its acknowledgement follows
         }
         if (reply.type === NLMSG_NOOP) continue;
         if (reply.type === NLMSG_OVERRUN) throw new NetlinkError(operation, 105 /* ENOBUFS */, "netlink overrun: messages were lost");
-        answer.push(reply);
-        if (end === "dump" && (reply.flags & NLM_F_MULTI) === 0) return copyMessages(answer);
+        answer.push({ ...reply, payload: Buffer.from(reply.payload) }); // the receive buffer is reused
+        if (end === "dump" && (reply.flags & NLM_F_MULTI) === 0) return answer;
       }
     }
   }
@@ -166,11 +166,6 @@ export class NetlinkSocket {
   }
 }
 
-/** The receive buffer is reused: copy the payloads that outlive the request. */
-function copyMessages(messages: NetlinkMessage[]): NetlinkMessage[] {
-  return messages.map((message) => ({ ...message, payload: Buffer.from(message.payload) }));
-}
-
 /**
  * struct nlmsgerr { int error; struct nlmsghdr msg; } followed by the request's payload unless NLM_F_CAPPED,
  * then extended-ack attributes when NLM_F_ACK_TLVS (include/uapi/linux/netlink.h).
@@ -178,7 +173,7 @@ function copyMessages(messages: NetlinkMessage[]): NetlinkMessage[] {
 export function decodeAcknowledgement(message: NetlinkMessage): { errno: number; kernelMessage: string | null } {
   const payload = message.payload;
   if (payload.length < 4) return { errno: 5, kernelMessage: "truncated NLMSG_ERROR" };
-  const errno = -payload.readInt32LE(0);
+  const errno = -payload.readInt32LE(0) || 0; // no negative zero for success
   let kernelMessage: string | null = null;
   if (message.flags & NLM_F_ACK_TLVS && payload.length >= 4 + NLMSG_HEADER_LENGTH) {
     const echoedLength = message.flags & NLM_F_CAPPED ? NLMSG_HEADER_LENGTH : payload.readUInt32LE(4);
