@@ -454,23 +454,30 @@ export class MoveMonitor {
     let record = this.#findRecord(mac, vid);
     if (record < 0) {
       record = this.#freeRecord();
-      this.#recUsed[record] = 1;
-      this.#recMac[record] = mac;
-      this.#recVid[record] = vid;
-      this.#recCount[record] = 0;
-      this.#recFirst[record] = now;
-      this.#recLastLog[record] = -Infinity;
+      if (record >= 0) {
+        this.#recUsed[record] = 1;
+        this.#recMac[record] = mac;
+        this.#recVid[record] = vid;
+        this.#recCount[record] = 0;
+        this.#recFirst[record] = now;
+        this.#recLastLog[record] = -Infinity;
+      }
     } else if (now - this.#recFirst[record] > settings.windowMs) {
       this.#recCount[record] = 0;
       this.#recFirst[record] = now;
     }
-    this.#recFrom[record] = from;
-    this.#recTo[record] = to;
-    this.#recLast[record] = now;
-    const count = ++this.#recCount[record];
+    let count = 1;
+    let lastLog = -Infinity;
+    if (record >= 0) {
+      this.#recFrom[record] = from;
+      this.#recTo[record] = to;
+      this.#recLast[record] = now;
+      count = ++this.#recCount[record];
+      lastLog = this.#recLastLog[record];
+    }
     if (count < settings.threshold) return;
-    if (now - this.#recLastLog[record] >= settings.logIntervalMs && this.#takeLogBudget(now)) {
-      this.#recLastLog[record] = now;
+    if (now - lastLog >= settings.logIntervalMs && this.#takeLogBudget(now)) {
+      if (record >= 0) this.#recLastLog[record] = now;
       this.#log(`Host ${formatMac(mac)} in vlan ${vid} is flapping between port ${from} and port ${to}`);
     } else {
       this.#suppressedLogLines++;
@@ -498,7 +505,10 @@ export class MoveMonitor {
     return -1;
   }
 
-  /** A free record slot; when none, the lowest count (then least recent) gives way. */
+  /**
+   * A free record slot. When the list is full, the record with the lowest count (then the least recent) gives way if
+   * its count is 1 (a new record starts at 1); otherwise the new record is dropped (-1). Either way one is counted.
+   */
   #freeRecord(): number {
     const used = this.#recUsed;
     let victim = 0;
@@ -509,7 +519,7 @@ export class MoveMonitor {
       if (fewer || older) victim = i;
     }
     this.#droppedRecords++;
-    return victim;
+    return this.#recCount[victim] <= 1 ? victim : -1;
   }
 
   #expireRecords(): void {
