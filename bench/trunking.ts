@@ -1,0 +1,183 @@
+// Issue #3 benchmark rows: trunk failover cost on the BCM53125 (SPI transactions and virtual time from a link loss
+// to the trunk reprogrammed, beside the protocol's floor), trunk balance of the patent's table against Linux
+// bonding's layer2 formula and a CRC-16 hash, and how many client flows change member on a failover.
+//
+// Failover floor (shared/facts/switch-chips.md §1.1; page cached except where the page must change):
+//   the poll that sees the loss   = one 16-bit read of the link summary (0x01/0x00): SPIF poll, dummy read,
+//                                   RACK poll, data read                                          = 4 transactions
+//   switch to the trunk page      = page write (0x61 0xFF 0x32)                                   = 1
+//   rewrite the group bitmap      = SPIF poll + 16-bit write (0x32/0x10)                          = 2
+//   floor                                                                                         = 7 transactions,
+//   bytes: read 3 + 3 + 3 + (2 + 2) = 13, page 3, write 3 + (2 + 2) = 7: 23 bytes = 9.2 us at 20 MHz.
+// Virtual-time target: one poll interval (the loss may happen just after a poll) + the SPI time of that floor.
+// The worst case is measured directly: the cable is pulled right after a poll has read the link summary.
+import { TrunkTable } from "../modules/trunk/table";
+import { clientMacs } from "../hosts/sim/network";
+import { balanceOf, failoverChurn, MEMBER_HASH_NAMES, memberPicker, type MemberHashName } from "../hosts/sim/network/member-hashes";
+import { oneSwitchScenario, SERVER_MAC, startTrunkingTraffic, type TrunkingScenario } from "../hosts/sim/network/trunking-scenarios";
+import type { Row } from "./row";
+
+const SPI_HZ = 20e6;
+const POLL_MS = 10;
+const FLOOR_TRANSACTIONS = 4 + 1 + 2;
+const FLOOR_BYTES = 13 + 3 + 3 + 4;
+const FLOOR_SPI_MS = (FLOOR_BYTES * 8 * 1000) / SPI_HZ;
+const CLIENT_COUNTS = [8, 16, 32, 64];
+const RANDOM_SEEDS = 20;
+const PHASES = 20;
+
+interface FailoverSample {
+  transactions: number;
+  bytes: number;
+  latencyMs: number;
+  anchorMoved: boolean;
+}
+
+/**
+ * Pulls server NIC `nic` `phaseMs` into a poll interval and measures until the trunk is reprogrammed. A negative
+ * phase pulls right after the next SPI transaction (a poll reading the link summary): the worst case.
+ */
+function measureFailover(nic: number, phaseMs: number): FailoverSample {
+  const scenario: TrunkingScenario = oneSwitchScenario({ nics: 4, clients: 8, pattern: "sequential", settings: { holdDownMs: 200 } });
+  const sw = scenario.switches[0];
+  startTrunkingTraffic(scenario, { clientIntervalMs: 1, serverIntervalMs: 1, count: 60 });
+  if (phaseMs >= 0) scenario.network.run(POLL_MS + phaseMs);
+  else {
+    scenario.network.run(POLL_MS);
+    const seen = sw.managed.spiRecord.endTimes.length;
+    for (let step = 0; step < 2 * POLL_MS * 1000 && sw.managed.spiRecord.endTimes.length === seen; step++) scenario.network.run(0.0005);
+  }
+  const pullAt = scenario.network.now;
+  const reprogramsBefore = sw.trunks.show().reprograms;
+  scenario.network.pull(scenario.server.nics[nic].cable!);
+  scenario.network.run(POLL_MS * 3);
+  const view = sw.trunks.show();
+  const reprogram = sw.trunks.lastReprogram;
+  if (view.reprograms !== reprogramsBefore + 1 || !reprogram || reprogram.reason !== "link-down") throw new Error("the trunk was not reprogrammed after the link loss");
+  const spi = sw.managed.spiRecord.countBetween(pullAt, reprogram.doneMs);
+  return { transactions: spi.transactions, bytes: spi.bytes, latencyMs: reprogram.doneMs - pullAt, anchorMoved: reprogram.anchorMoved };
+}
+
+function failoverRows(): Row[] {
+  const rows: Row[] = [];
+  for (const [label, nic] of [["a member", 2], ["the member the server's static entry points at", 0]] as const) {
+    const samples: FailoverSample[] = [];
+    for (let phase = 0; phase < PHASES; phase++) samples.push(measureFailover(nic, (phase * POLL_MS) / PHASES + 0.0005));
+    samples.push(measureFailover(nic, -1));
+    const maxTransactions = Math.max(...samples.map((s) => s.transactions));
+    const maxBytes = Math.max(...samples.map((s) => s.bytes));
+    const maxLatency = Math.max(...samples.map((s) => s.latencyMs));
+    const prefix = `trunk failover (${label}${samples[0].anchorMoved ? ", static entry rewritten" : ""})`;
+    rows.push(
+      { name: `${prefix}: SPI transactions, link loss -> reprogrammed`, value: maxTransactions, unit: "transactions", target: null, better: "lower" },
+      { name: `${prefix}: floor (link read 4 + page 1 + group write 2)`, value: FLOOR_TRANSACTIONS, unit: "transactions", target: null, better: "lower" },
+      { name: `${prefix}: transactions / floor`, value: maxTransactions / FLOOR_TRANSACTIONS, unit: "ratio", target: 1.25, better: "lower" },
+      { name: `${prefix}: SPI bytes, link loss -> reprogrammed`, value: maxBytes, unit: "bytes", target: null, better: "lower" },
+      {
+        name: `${prefix}: virtual time link loss -> reprogrammed, worst of ${PHASES} phases and a pull right after a poll (target: ${POLL_MS} ms poll + ${(FLOOR_SPI_MS * 1000).toFixed(1)} us SPI floor at 20 MHz)`,
+        value: Math.round(maxLatency * 1e6) / 1e6, // to the nanosecond: float sums of SPI byte times are not exact
+        unit: "ms",
+        target: POLL_MS + FLOOR_SPI_MS,
+        better: "lower",
+      },
+    );
+  }
+  return rows;
+}
+
+function populations(pattern: "sequential" | "random"): number[][] {
+  const result: number[][] = [];
+  for (const count of CLIENT_COUNTS) {
+    if (pattern === "sequential") result.push(clientMacs({ count, pattern }));
+    else for (let seed = 1; seed <= RANDOM_SEEDS; seed++) result.push(clientMacs({ count, pattern, seed }));
+  }
+  return result;
+}
+
+const HASH_LABEL: Record<MemberHashName, string> = {
+  "patent-table": "patent's table (SA low 3 bits)",
+  "bcm53125-assumption": "BCM53125 assumption (SA low 3 bits mod k)",
+  "bonding-layer2": "Linux bonding layer2 ((DA[5]^SA[5]^type) mod k)",
+  crc16: "CRC-16/CCITT of DA+SA mod k",
+};
+
+function balanceRows(): Row[] {
+  const rows: Row[] = [];
+  for (const pattern of ["sequential", "random"] as const) {
+    const pops = populations(pattern);
+    for (const k of [2, 3, 4]) {
+      const members = Array.from({ length: k }, (_, i) => i);
+      for (const name of MEMBER_HASH_NAMES) {
+        let sum = 0;
+        for (const clients of pops) {
+          const balance = balanceOf(memberPicker(name, members), members, SERVER_MAC, clients);
+          sum += balance.busiestShare / balance.idealShare;
+        }
+        rows.push({
+          name: `trunk balance k=${k}, ${pattern} low bits, 8..64 clients: busiest member share / ideal 1/k, ${HASH_LABEL[name]}`,
+          value: sum / pops.length,
+          unit: "x ideal",
+          target: null,
+          better: "lower",
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+function churnRows(): Row[] {
+  const rows: Row[] = [];
+  const pops = [...populations("sequential"), ...populations("random")];
+  for (const k of [2, 3, 4]) {
+    const members = Array.from({ length: k }, (_, i) => i);
+    const mean = (name: MemberHashName, pick: (c: ReturnType<typeof failoverChurn>) => number) => {
+      let sum = 0;
+      let n = 0;
+      for (const clients of pops) for (const failed of members) {
+        sum += pick(failoverChurn(name, members, failed, SERVER_MAC, clients)) ;
+        n++;
+      }
+      return sum / n;
+    };
+    const onFailed = mean("patent-table", (c) => c.movedFromFailed / c.flows);
+    rows.push(
+      { name: `failover k=${k}: client flows changing member, BCM53125 assumption (mod link-up members)`, value: mean("bcm53125-assumption", (c) => c.moved / c.flows), unit: "fraction", target: null, better: "lower" },
+      { name: `failover k=${k}: client flows changing member, patent's table (only the failed member's entries)`, value: mean("patent-table", (c) => c.moved / c.flows), unit: "fraction", target: onFailed, better: "lower" },
+      { name: `failover k=${k}: flows that were on the failed member (must move)`, value: onFailed, unit: "fraction", target: null, better: "lower" },
+      { name: `restore k=${k}: client flows changing member again, BCM53125 assumption`, value: mean("bcm53125-assumption", (c) => c.movedOnRestore / c.flows), unit: "fraction", target: null, better: "lower" },
+      { name: `restore k=${k}: client flows changing member again, patent's table`, value: mean("patent-table", (c) => c.movedOnRestore / c.flows), unit: "fraction", target: null, better: "lower" },
+    );
+  }
+  return rows;
+}
+
+/** Flows that changed member in a simulated failover (frames, not arithmetic): 4 NICs, 64 random clients. */
+function measuredChurnRow(): Row[] {
+  const scenario = oneSwitchScenario({ nics: 4, clients: 64, pattern: "random", seed: 14, settings: { holdDownMs: 200 } });
+  const started = scenario.network.now;
+  startTrunkingTraffic(scenario, { clientIntervalMs: 0.5, serverIntervalMs: 1, count: 100 });
+  scenario.network.run(20);
+  const pullAt = scenario.network.now;
+  scenario.network.pull(scenario.server.nics[2].cable!);
+  scenario.network.run(30);
+  const memberBefore = new Map<number, number>();
+  const memberAfter = new Map<number, number>();
+  for (const arrival of scenario.server.arrivals) {
+    if (!arrival.accepted || arrival.atMs < started) continue;
+    (arrival.atMs < pullAt ? memberBefore : memberAfter).set(arrival.frame.sa, arrival.nic);
+  }
+  let changed = 0;
+  for (const [sa, nic] of memberBefore) if (memberAfter.get(sa) !== nic) changed++;
+  const table = new TrunkTable({ members: [0, 1, 2, 3] });
+  let onFailed = 0;
+  for (const sa of memberBefore.keys()) if (table.memberFor(sa) === 2) onFailed++;
+  return [
+    { name: "failover measured in simulation (4 NICs, 64 random clients, port 2 pulled): flows changing member on the BCM53125 model", value: changed, unit: "flows of 64", target: null, better: "lower" },
+    { name: "failover, same population: flows the patent's table would move (those on port 2)", value: onFailed, unit: "flows of 64", target: null, better: "lower" },
+  ];
+}
+
+export async function run(): Promise<Row[]> {
+  return [...failoverRows(), ...balanceRows(), ...churnRows(), ...measuredChurnRow()];
+}
