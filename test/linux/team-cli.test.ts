@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { formatStatus, main, parseArguments } from "../../hosts/linux/team/cli";
+
+describe("onemac-team command line", () => {
+  const directory = mkdtempSync(join(tmpdir(), "onemac-cli-"));
+  after(() => rmSync(directory, { recursive: true, force: true }));
+
+  async function capture(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(argv, { out: (text) => out.push(text), err: (text) => err.push(text) });
+    return { code, stdout: out.join(""), stderr: err.join("") };
+  }
+
+  it("parses commands and options", () => {
+    assert.deepEqual(parseArguments(["status", "--json", "--config", "/x.json"]), { command: "status", configPath: "/x.json", json: true });
+    assert.deepEqual(parseArguments(["--config=/y.json", "up"]), { command: "up", configPath: "/y.json", json: false });
+    assert.throws(() => parseArguments([]));
+    assert.throws(() => parseArguments(["sideways"]));
+    assert.throws(() => parseArguments(["up", "--config"]));
+  });
+
+  it("exits 2 with usage on bad arguments", async () => {
+    const result = await capture(["explode"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /usage: onemac-team/);
+  });
+
+  it("check: names the bad field and exits 2; accepts a good file", async () => {
+    const bad = join(directory, "bad.json");
+    writeFileSync(bad, JSON.stringify({ mac: "nonsense", members: ["eth0"], slotBits: 12 }));
+    const failed = await capture(["check", "--config", bad]);
+    assert.equal(failed.code, 2);
+    assert.match(failed.stderr, /mac: must be a MAC address/);
+    assert.match(failed.stderr, /slotBits: must be an integer from 1 to 8/);
+    const good = join(directory, "good.json");
+    writeFileSync(good, JSON.stringify({ mac: "02:00:00:00:00:01", members: ["eth0"] }));
+    const passed = await capture(["check", "--config", good, "--json"]);
+    assert.equal(passed.code, 0);
+    assert.equal(JSON.parse(passed.stdout).slotBits, 4);
+  });
+
+  it("a missing file is a configuration error naming the file", async () => {
+    const result = await capture(["check", "--config", join(directory, "absent.json")]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /cannot read .*absent\.json/);
+  });
+
+  it("status of a team that is not up says so and exits 1", async () => {
+    process.env.ONEMAC_RUNTIME_DIRECTORY = directory;
+    const good = join(directory, "good.json");
+    const result = await capture(["status", "--config", good, "--json"]);
+    assert.equal(result.code, 1);
+    assert.equal(JSON.parse(result.stdout).code, "not-running");
+  });
+
+  it("formats a status with one row per member", () => {
+    const text = formatStatus({
+      name: "team0",
+      mac: "02:00:00:00:00:01",
+      mode: "table",
+      backend: "userspace",
+      slotBits: 2,
+      failback: "restore",
+      broadcastMember: "eth0",
+      activeMember: null,
+      table: ["eth0", "eth1", "eth0", "eth1"],
+      slotTxBytes: null,
+      members: [
+        { ifname: "eth0", link: "up", healthy: true, enabled: true, slots: [0, 2], txFrames: 5, txBytes: 300, rxFrames: 1, rxBytes: 60, rxDropped: 0, failures: 0, lastChange: "2024-01-01T00:00:00.000Z", lastReason: "joined at start" },
+        { ifname: "eth1", link: "down", healthy: false, enabled: false, slots: [], txFrames: 0, txBytes: 0, rxFrames: 0, rxBytes: 0, rxDropped: 0, failures: 2, lastChange: "2024-01-01T00:01:00.000Z", lastReason: "carrier down" },
+      ],
+      lastError: null,
+    });
+    assert.match(text, /^eth0\s+up\s+yes\s+0,2\s+5\s+300/m);
+    assert.match(text, /^eth1\s+down\s+no\s+-\s+0.*carrier down/m);
+  });
+});
