@@ -386,7 +386,12 @@ export class TrunkService {
   }
 
   isTrunkedServer(mac: number): boolean {
-    for (const trunk of this.#trunks) if (trunk && trunk.servers.indexOf(mac) >= 0) return true;
+    // Indexed loops: on XS a for-of over an array allocates an iterator, and this runs on every ARL scan.
+    const trunks = this.#trunks;
+    for (let i = 0; i < trunks.length; i++) {
+      const trunk = trunks[i];
+      if (trunk && trunk.servers.indexOf(mac) >= 0) return true;
+    }
     return false;
   }
 
@@ -401,9 +406,13 @@ export class TrunkService {
   readonly #verifyServerEntries = (): number => {
     let repaired = 0;
     const entry = this.#entry;
-    for (const trunk of this.#trunks) {
+    // Indexed loops: this runs after every ARL scan, and on XS a for-of over an array allocates an iterator.
+    const trunks = this.#trunks;
+    for (let t = 0; t < trunks.length; t++) {
+      const trunk = trunks[t];
       if (!trunk || trunk.anchor < 0) continue;
-      for (const mac of trunk.servers) {
+      for (let s = 0; s < trunk.servers.length; s++) {
+        const mac = trunk.servers[s];
         const found = this.#chip.arlLookup(mac, trunk.vid, entry);
         if (found && entry.isStatic && entry.port === trunk.anchor) continue;
         this.#addStatic(mac, trunk.vid, trunk.anchor);
