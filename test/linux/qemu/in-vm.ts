@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { KernelTeamBackend } from "../../../hosts/linux/team/backends/kernel-team";
+import { BondingBackend } from "../../../hosts/linux/team/backends/bonding";
 import { parseTeamConfig } from "../../../hosts/linux/team/config";
 import { destinationMacHashProgram } from "../../../hosts/linux/team/bpf";
 import { LinkClient, TeamClient } from "../../../hosts/linux/netlink/clients";
@@ -213,6 +214,24 @@ async function main(): Promise<void> {
     restored.every((link, index) => link !== null && link.master === undefined && link.address === originalMacs[index] && link.flags.includes("UP") === (MEMBERS[index] === "m3")),
     restored.map((link) => ({ name: link?.ifname, master: link?.master, address: link?.address, up: link?.flags.includes("UP") })),
   );
+  // The degraded mode: a bond in balance-xor with layer2 hashing, carrying the team MAC.
+  const bonding = new BondingBackend();
+  await bonding.up(config, ["m0", "m1", "m2"]);
+  const bond = JSON.parse(ip("-json", "-details", "link", "show", "dev", TEAM_NAME))[0];
+  const bondMembers = ["m0", "m1", "m2"].map((name) => linkJson(name));
+  check(
+    "bonding backend: bond in balance-xor, xmit_hash_policy layer2, team MAC, members enslaved",
+    bond?.linkinfo?.info_kind === "bond" && bond.linkinfo.info_data?.mode === "balance-xor" && bond.linkinfo.info_data?.xmit_hash_policy === "layer2" && bond.address === TEAM_MAC && bondMembers.every((link) => link?.master === TEAM_NAME),
+    { kind: bond?.linkinfo?.info_kind, mode: bond?.linkinfo?.info_data?.mode, policy: bond?.linkinfo?.info_data?.xmit_hash_policy, address: bond?.address },
+  );
+  await bonding.down();
+  const afterBond = MEMBERS.map((name) => linkJson(name));
+  check(
+    "bonding backend: down() deletes the bond and restores the members",
+    linkJson(TEAM_NAME) === null && afterBond.every((link, index) => link !== null && link.master === undefined && link.address === originalMacs[index]),
+    afterBond.map((link) => ({ name: link?.ifname, master: link?.master, address: link?.address })),
+  );
+
   const leftovers = JSON.parse(ip("-json", "link", "show")).map((link: { ifname: string }) => link.ifname);
   check("nothing else was created or deleted", JSON.stringify(leftovers.sort()) === JSON.stringify(["lo", ...MEMBERS, ...PEERS].sort()), leftovers);
 

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 const here = dirname(fileURLToPath(import.meta.url));
 const SETUP_TIMEOUT_MS = 15 * 60_000; // the first run downloads qemu and a kernel package
 const VM_TIMEOUT_MS = 6 * 60_000; // boot + test + power-off; about a minute on a loaded 2-core machine
-const EXPECTED_CHECKS = 20;
+const EXPECTED_CHECKS = 22;
 
 interface SetupResult {
   kernel: string;
