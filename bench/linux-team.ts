@@ -11,7 +11,9 @@ import { closeFd, EAGAIN, ENOBUFS, inNetworkNamespace, openPacketSocket, writeFd
 import { startTypeScriptWorker } from "../hosts/linux/team/worker-bootstrap";
 import { NamespacePair, privilegedSkipReason, sleep, testFrame } from "../test/linux/netns-harness";
 
-const SECONDS_PER_MEASUREMENT = 2;
+const SECONDS_PER_MEASUREMENT = 1;
+/** Baseline and team runs alternate; the best of each is kept (other load on the machine only ever slows a run). */
+const ROUNDS = 3;
 const TEAM_MAC = "02:be:00:00:00:01";
 const TARGET_PERCENT_OF_BASELINE = 50;
 
@@ -35,7 +37,7 @@ function runGenerator(task: GeneratorTask): void {
     if (result === frame.length) sent++;
     else if (result !== -EAGAIN && result !== -ENOBUFS) throw new Error(`generator send failed with errno ${-result}`);
   }
-  parentPort!.postMessage({ sent });
+  parentPort!.postMessage({ sent, sendingMs: performance.now() - (deadline - task.durationMs) });
 }
 
 async function rxPackets(netns: string, ifname: string): Promise<number> {
@@ -50,16 +52,15 @@ async function measure(pair: NamespacePair, sendIfname: string, counterIfname: s
     const before = await rxPackets(pair.peer, counterIfname);
     const durationMs = SECONDS_PER_MEASUREMENT * 1000;
     const generator: Worker = startTypeScriptWorker(new URL(import.meta.url), { fd, frameBytes, durationMs } satisfies GeneratorTask);
-    const started = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      generator.on("message", () => resolve());
+    // Loading the generator takes a moment; the rate is over the time it actually sent.
+    const sendingMs = await new Promise<number>((resolve, reject) => {
+      generator.on("message", (message: { sendingMs: number }) => resolve(message.sendingMs));
       generator.once("error", reject);
     });
-    const elapsedMs = performance.now() - started;
     await sleep(200); // let queued frames drain to the counter
     const after = await rxPackets(pair.peer, counterIfname);
     await generator.terminate();
-    return ((after - before) * 1000) / Math.min(elapsedMs, durationMs + 2000);
+    return ((after - before) * 1000) / sendingMs;
   } finally {
     closeFd(fd);
   }
@@ -80,8 +81,12 @@ export async function run(): Promise<Row[]> {
     await backend.applyTable(Array.from({ length: 16 }, () => "bm0"));
     await runIp(["link", "set", "dev", "bteam0", "up"], pair.server);
     for (const frameBytes of [64, 1514]) {
-      const baseline = await measure(pair, "braw0", "bpraw0", frameBytes);
-      const team = await measure(pair, "bteam0", "bp0", frameBytes);
+      let baseline = 0;
+      let team = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        baseline = Math.max(baseline, await measure(pair, "braw0", "bpraw0", frameBytes));
+        team = Math.max(team, await measure(pair, "bteam0", "bp0", frameBytes));
+      }
       rows.push(
         { name: `linux-team: raw AF_PACKET veth baseline, ${frameBytes} B frames`, value: Math.round(baseline), unit: "frames/s", target: null, better: "higher" },
         { name: `linux-team: userspace backend TX (TAP -> table -> member), ${frameBytes} B frames`, value: Math.round(team), unit: "frames/s", target: null, better: "higher" },

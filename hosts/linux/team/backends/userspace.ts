@@ -30,6 +30,7 @@ import {
 
 const WORKER_MODULE = new URL("./userspace-worker.ts", import.meta.url);
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+const TAP_QUEUE_FRAMES = 10_000;
 
 /** Per-member kernel settings that keep the member's own stack silent; restored on release. */
 const MEMBER_SYSCTLS: readonly { readonly key: (ifname: string) => string; readonly value: string }[] = [
@@ -94,6 +95,8 @@ export class UserspaceBackend implements TeamBackend {
       this.#beforeStep("tap");
       this.#tapFd = inNetworkNamespace(this.#netns, () => openTap(config.name));
       await setMac(config.name, config.mac, this.#netns);
+      // A long queue between the operating system and the TX read loop absorbs bursts while the loop is descheduled.
+      await runIpBatch([["link", "set", "dev", config.name, "txqueuelen", String(TAP_QUEUE_FRAMES)]], this.#netns);
       if (config.mtu !== null) await setMtu(config.name, config.mtu, this.#netns);
       await setLinkUp(config.name, true, this.#netns);
       this.#txWorker = this.#startWorker({ role: "tx", tapFd: this.#tapFd, slotBits: config.slotBits, shared: this.#shared });
