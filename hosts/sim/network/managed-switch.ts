@@ -1,7 +1,11 @@
 // One managed switch of the simulated network: a BCM53125 model (the hardware), an SPI bus at the board's clock rate
 // on the shared VirtualClock, and its own firmware instance that reaches the chip only through that bus. The board
-// side of the model (links, frames, counters, ARL peek) is what the network and the tests use.
+// side of the model (links, frames, counters, ARL peek) is what the network and the tests use. The firmware builds
+// its own services at boot (firmware.links, firmware.trunks, firmware.moves) and runs them on this switch's
+// FirmwareScheduler: link polls and ARL scans on virtual time, one callback at a time.
+import type { MoveMonitorSettings } from "../../../modules/arl/move-monitor";
 import { Firmware, type BootReport } from "../../../modules/firmware";
+import type { LinkMonitorSettings } from "../../../modules/link/monitor";
 import type { Bcm53125Assumptions } from "../bcm53125/assumptions";
 import { Bcm53125Model } from "../bcm53125/model";
 import type { VirtualClock } from "../clock";
@@ -20,6 +24,9 @@ export interface ManagedSwitchOptions {
   spiHz?: number;
   /** Keep at most this many log lines (oldest dropped; default 2000). */
   logLimit?: number;
+  /** The firmware's link monitor and move monitor settings. */
+  links?: Partial<LinkMonitorSettings>;
+  moves?: Partial<MoveMonitorSettings>;
 }
 
 export interface LogLine {
@@ -52,7 +59,14 @@ export class ManagedSwitch {
     this.model = new Bcm53125Model({ clock: options.clock, assumptions: options.assumptions });
     this.spiRecord = new SpiTransactionRecorder(this.model, options.clock);
     this.spi = new SimSPI({ device: this.spiRecord, hz: this.spiHz, time: options.clock });
-    this.firmware = new Firmware({ spi: this.spi, clock: options.clock, log: (text) => this.writeLog(text), spiHz: this.spiHz });
+    this.firmware = new Firmware({
+      spi: this.spi,
+      scheduler: this.scheduler,
+      log: (text) => this.writeLog(text),
+      spiHz: this.spiHz,
+      links: options.links,
+      moves: options.moves,
+    });
   }
 
   /** A log sink for services attached to this switch's firmware. */

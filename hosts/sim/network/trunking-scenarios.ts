@@ -1,11 +1,10 @@
 // Ready-made trunking topologies on the frame-level network, shared by test/trunking and bench/trunking.ts.
-// Each managed switch runs its own firmware instance and the firmware services of issue #3 (LinkMonitor,
-// TrunkService, MoveMonitor) on the shared VirtualClock, wired as the board does: the move monitor asks the trunk
-// service which ports a trunked server may appear on, and the trunk service re-checks the servers' static entries
-// after each ARL scan.
-import { MoveMonitor, type MoveMonitorSettings, type MoveNotification } from "../../../modules/arl/move-monitor";
-import { LinkMonitor, type LinkMonitorSettings } from "../../../modules/link/monitor";
-import { TrunkService } from "../../../modules/trunk/service";
+// Each managed switch runs its own firmware instance, and with it the firmware's own services of issue #3
+// (firmware.links, firmware.trunks, firmware.moves, built and started by boot()) on the shared VirtualClock. Tests
+// reach them only through their public commands, as the console does.
+import type { MoveMonitor, MoveMonitorSettings, MoveNotification } from "../../../modules/arl/move-monitor";
+import type { LinkMonitor, LinkMonitorSettings } from "../../../modules/link/monitor";
+import type { TrunkService } from "../../../modules/trunk/service";
 import { VirtualClock } from "../clock";
 import { Network, type Arrival, type Flow, type Host, type Server, type SwitchNode } from "./fabric";
 import { clientMacs, macFromOui, VENDOR_OUIS, type LowBitPattern } from "./macs";
@@ -38,17 +37,14 @@ export class TrunkingSwitch {
   readonly moveNotifications: MoveNotification[] = [];
 
   constructor(network: Network, name: string, settings: ServiceSettings = {}) {
-    this.managed = new ManagedSwitch({ name, clock: network.clock });
-    const scheduler = this.managed.scheduler;
+    this.managed = new ManagedSwitch({ name, clock: network.clock, links: settings.link, moves: settings.moves });
     const report = this.managed.boot();
     if (!report.ok || !report.chip) throw new Error(`${name}: firmware boot failed: ${report.error?.message}`);
-    const chip = this.managed.firmware.chip;
-    const log = (line: string) => this.managed.writeLog(line);
-    this.links = new LinkMonitor({ chip, scheduler, ports: report.chip.userPorts, settings: settings.link, log });
-    this.trunks = new TrunkService({ chip, info: report.chip, scheduler, links: this.links, log });
-    this.moves = new MoveMonitor({ chip, scheduler, policy: this.trunks, settings: settings.moves, log });
+    const firmware = this.managed.firmware;
+    this.links = firmware.links;
+    this.trunks = firmware.trunks;
+    this.moves = firmware.moves;
     this.moves.addListener((notification) => this.moveNotifications.push(notification));
-    this.moves.addScanListener(() => this.trunks.verifyServerEntries());
     this.node = network.addSwitch(name, this.managed.model);
   }
 
@@ -56,6 +52,7 @@ export class TrunkingSwitch {
     return this.managed.name;
   }
 
+  /** The firmware starts its services at boot; this only makes sure they run (idempotent). */
   start(): void {
     this.managed.run(() => {
       this.links.start();
