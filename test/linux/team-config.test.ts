@@ -22,6 +22,7 @@ describe("team configuration", () => {
     assert.equal(config.mode, "table");
     assert.equal(config.failback, "restore");
     assert.equal(config.backend, "auto");
+    assert.equal(config.broadcastReceive, "designated");
     assert.deepEqual(config.watchers, { carrier: { upDelayMs: 0, downDelayMs: 0 }, arp: null });
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.members));
   });
@@ -37,6 +38,7 @@ describe("team configuration", () => {
       members: ["eth0"],
       autoJoin: { namePattern: "enp*", macs: ["00:11:22:33:44:55"] },
       broadcastMember: "eth0",
+      broadcastReceive: "all",
       watchers: { carrier: { upDelayMs: 2000, downDelayMs: 100 }, arp: { targetIp: "192.0.2.1", intervalMs: 500, missedMax: 2 } },
       mtu: 9000,
       addresses: ["192.0.2.10/24", "2001:db8::10/64"],

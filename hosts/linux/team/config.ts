@@ -55,6 +55,12 @@ export interface TeamConfig {
   readonly autoJoin: AutoJoinConfig;
   /** Member preferred to receive broadcasts and multicasts; null: the first healthy member in order. */
   readonly broadcastMember: string | null;
+  /**
+   * "designated" (default, the issue's policy): broadcasts and multicasts are taken on one member only.
+   * "all": taken on every member, for a switch trunk that already sends each broadcast down exactly one member
+   * picked by its own hash (then the designated member would miss the copies hashed to the others).
+   */
+  readonly broadcastReceive: "designated" | "all";
   readonly watchers: WatchersConfig;
   /** MTU for the team device and members; null: leave as is. */
   readonly mtu: number | null;
@@ -67,7 +73,7 @@ export const MAX_SLOT_BITS = 8;
 export const IFNAME_MAX_BYTES = 15;
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  "": ["name", "mac", "mode", "slotBits", "failback", "backend", "members", "autoJoin", "broadcastMember", "watchers", "mtu", "addresses"],
+  "": ["name", "mac", "mode", "slotBits", "failback", "backend", "members", "autoJoin", "broadcastMember", "broadcastReceive", "watchers", "mtu", "addresses"],
   autoJoin: ["namePattern", "macs"],
   watchers: ["carrier", "arp"],
   "watchers.carrier": ["upDelayMs", "downDelayMs"],
@@ -288,6 +294,8 @@ export function parseTeamConfig(input: unknown, source = "configuration"): TeamC
     } else broadcastMember = input.broadcastMember;
   }
 
+  const broadcastReceive = readEnum<"designated" | "all">(collector, input, "broadcastReceive", ["designated", "all"], "designated");
+
   let carrier: CarrierWatcherConfig = { upDelayMs: 0, downDelayMs: 0 };
   let arp: ArpWatcherConfig | null = null;
   const watchers = readObject(collector, input, "watchers", "watchers");
@@ -345,6 +353,7 @@ export function parseTeamConfig(input: unknown, source = "configuration"): TeamC
     members,
     autoJoin: { namePattern, macs },
     broadcastMember,
+    broadcastReceive,
     watchers: { carrier, arp },
     mtu,
     addresses,

@@ -9,9 +9,10 @@ export const POLL_TIMEOUT_MS = 100;
 export const CONTROL_STOP_ALL = 0;
 /** Incremented by the TX worker on every loop turn: the main thread waits for it to move before closing a fd. */
 export const CONTROL_TX_TURNS = 1;
-/** Member index on which broadcasts and multicasts are delivered, or -1. */
+/** Member index on which broadcasts and multicasts are delivered, -1 for none, ALL_MEMBERS for every member. */
 export const CONTROL_BROADCAST_MEMBER = 2;
 export const CONTROL_WORDS = 4;
+export const ALL_MEMBERS = 0x7fffffff;
 
 /** Float64 counters per member. */
 export const COUNTER_TX_FRAMES = 0;

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { EAGAIN, EINTR, readFd, waitReadable, writeFd } from "../sys";
 import {
+  ALL_MEMBERS,
   CONTROL_BROADCAST_MEMBER,
   CONTROL_STOP_ALL,
   CONTROL_TX_TURNS,
@@ -71,8 +72,10 @@ function runRx(task: Extract<WorkerTask, { role: "rx" }>): void {
     }
     if (length < ETHERNET_HEADER_BYTES) continue;
     let deliver: boolean;
-    if ((frame[0]! & 1) === 1) deliver = Atomics.load(control, CONTROL_BROADCAST_MEMBER) === task.memberIndex;
-    else deliver = frame[0] === mac0 && frame[1] === mac1 && frame[2] === mac2 && frame[3] === mac3 && frame[4] === mac4 && frame[5] === mac5;
+    if ((frame[0]! & 1) === 1) {
+      const broadcastMember = Atomics.load(control, CONTROL_BROADCAST_MEMBER);
+      deliver = broadcastMember === task.memberIndex || broadcastMember === ALL_MEMBERS;
+    } else deliver = frame[0] === mac0 && frame[1] === mac1 && frame[2] === mac2 && frame[3] === mac3 && frame[4] === mac4 && frame[5] === mac5;
     if (!deliver || writeFd(task.tapFd, frame, length) !== length) {
       counters[base + COUNTER_RX_DROPPED]! += 1;
       continue;

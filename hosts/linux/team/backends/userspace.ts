@@ -12,6 +12,7 @@ import { interfaceExists, readInterface, restoreInterface, runIpBatch, setLinkUp
 import { closeFd, inNetworkNamespace, openPacketSocket, openTap } from "../sys";
 import { startTypeScriptWorker } from "../worker-bootstrap";
 import {
+  ALL_MEMBERS,
   allocateSharedBuffers,
   CONTROL_BROADCAST_MEMBER,
   CONTROL_STOP_ALL,
@@ -256,7 +257,8 @@ export class UserspaceBackend implements TeamBackend {
   async setBroadcastMember(ifname: string | null): Promise<void> {
     this.#requireUp();
     let index = -1;
-    if (ifname !== null) {
+    if (this.#config!.broadcastReceive === "all") index = ALL_MEMBERS;
+    else if (ifname !== null) {
       const member = this.#members.get(ifname);
       if (!member) throw new TeamError("member-unknown", `${ifname} is not a member of the team`);
       index = member.index;
