@@ -69,6 +69,10 @@ class ScriptedLinks implements LinkMonitor {
   }
 }
 
+function allOn(table: readonly (string | null)[], member: string): boolean {
+  return table.every((owner): boolean => owner === member);
+}
+
 function setup(overrides: Record<string, unknown> = {}) {
   const config = parseTeamConfig({ mac: "02:00:00:00:00:01", members: ["eth0", "eth1", "eth2"], watchers: { carrier: { downDelayMs: 100 } }, ...overrides });
   const backend = new RecordingBackend();
@@ -121,16 +125,16 @@ describe("team controller on virtual time", () => {
     for (const failback of ["restore", "sticky"] as const) {
       const { controller, backend, links, timers } = setup({ mode: "active-backup", failback });
       await controller.start();
-      assert.ok(backend.table.every((owner) => owner === "eth0"));
+      assert.ok(allOn(backend.table, "eth0"));
       assert.ok(backend.calls.includes("enable eth0") && !backend.calls.includes("enable eth1"));
       links.set("eth0", false);
       timers.advance(100);
       await controller.settle();
-      assert.ok(backend.table.every((owner) => owner === "eth1"));
+      assert.ok(allOn(backend.table, "eth1"));
       assert.equal(backend.broadcastMember, "eth1");
       links.set("eth0", true);
       await controller.settle();
-      assert.ok(backend.table.every((owner) => owner === (failback === "restore" ? "eth0" : "eth1")), failback);
+      assert.ok(allOn(backend.table, failback === "restore" ? "eth0" : "eth1"), failback);
     }
   });
 
