@@ -9,19 +9,33 @@
 //   rewrite the group bitmap      = SPIF poll + 16-bit write (0x32/0x10)                          = 2
 //   floor                                                                                         = 7 transactions,
 //   bytes: read 3 + 3 + 3 + (2 + 2) = 13, page 3, write 3 + (2 + 2) = 7: 23 bytes = 9.2 us at 20 MHz.
+// When the failed member is the one the server's static ARL entry points at, the entry must move first (facts §1.3
+// "Add static entry", replacing a bin that already holds the MAC, which the driver finds in bin 0 at best):
+//   page write to 0x05 1 + MAC key, VID key, RW control writes 6 + control read 4 + data 0 read 4 + MAC/VID 0 read 4
+//   + data 0 write 2 + RW control write 2 + control read 4 = 27; then the page write to 0x32 and the group write as
+//   above: 4 + 27 + 1 + 2 = 34 transactions, 13 + 3 + 11 + 7 + 6 + 12 + 15 + 19 + 9 + 6 + 12 + 3 + 7 = 123 bytes.
 // Virtual-time target: one poll interval (the loss may happen just after a poll) + the SPI time of that floor.
 // The worst case is measured directly: the cable is pulled right after a poll has read the link summary.
 import { TrunkTable } from "../modules/trunk/table";
 import { clientMacs } from "../hosts/sim/network";
 import { balanceOf, failoverChurn, MEMBER_HASH_NAMES, memberPicker, type MemberHashName } from "../hosts/sim/network/member-hashes";
 import { oneSwitchScenario, SERVER_MAC, startTrunkingTraffic, type TrunkingScenario } from "../hosts/sim/network/trunking-scenarios";
+import { BCM53125_ASSUMPTIONS } from "../hosts/sim/bcm53125";
 import type { Row } from "./row";
 
 const SPI_HZ = 20e6;
 const POLL_MS = 10;
-const FLOOR_TRANSACTIONS = 4 + 1 + 2;
-const FLOOR_BYTES = 13 + 3 + 3 + 4;
-const FLOOR_SPI_MS = (FLOOR_BYTES * 8 * 1000) / SPI_HZ;
+// chipBusyMs: time the chip itself needs that no SPI schedule can hide (the ARL read and write operations, each
+// `arlOperationMs` under the model's named assumption), added to the virtual-time target.
+const FLOORS = {
+  member: { transactions: 4 + 1 + 2, bytes: 13 + 3 + 7, chipBusyMs: 0 },
+  anchor: {
+    transactions: 4 + 27 + 1 + 2,
+    bytes: 13 + 3 + 11 + 7 + 6 + 12 + 15 + 19 + 9 + 6 + 12 + 3 + 7,
+    chipBusyMs: 2 * BCM53125_ASSUMPTIONS.arlOperationMs,
+  },
+};
+const spiMs = (bytes: number) => (bytes * 8 * 1000) / SPI_HZ;
 const CLIENT_COUNTS = [8, 16, 32, 64];
 const RANDOM_SEEDS = 20;
 const PHASES = 20;
@@ -60,24 +74,29 @@ function measureFailover(nic: number, phaseMs: number): FailoverSample {
 
 function failoverRows(): Row[] {
   const rows: Row[] = [];
-  for (const [label, nic] of [["a member", 2], ["the member the server's static entry points at", 0]] as const) {
+  const cases = [
+    { label: "a member", nic: 2, floor: FLOORS.member },
+    { label: "the member the server's ARL entry points at", nic: 0, floor: FLOORS.anchor },
+  ];
+  for (const { label, nic, floor } of cases) {
     const samples: FailoverSample[] = [];
     for (let phase = 0; phase < PHASES; phase++) samples.push(measureFailover(nic, (phase * POLL_MS) / PHASES + 0.0005));
     samples.push(measureFailover(nic, -1));
     const maxTransactions = Math.max(...samples.map((s) => s.transactions));
     const maxBytes = Math.max(...samples.map((s) => s.bytes));
     const maxLatency = Math.max(...samples.map((s) => s.latencyMs));
-    const prefix = `trunk failover (${label}${samples[0].anchorMoved ? ", static entry rewritten" : ""})`;
+    if (samples.some((s) => s.anchorMoved !== (nic === 0))) throw new Error(`failover of ${label}: the static entry moved when it should not, or did not when it should`);
+    const prefix = `failover of ${label}`;
     rows.push(
       { name: `${prefix}: SPI transactions, link loss -> reprogrammed`, value: maxTransactions, unit: "transactions", target: null, better: "lower" },
-      { name: `${prefix}: floor (link read 4 + page 1 + group write 2)`, value: FLOOR_TRANSACTIONS, unit: "transactions", target: null, better: "lower" },
-      { name: `${prefix}: transactions / floor`, value: maxTransactions / FLOOR_TRANSACTIONS, unit: "ratio", target: 1.25, better: "lower" },
-      { name: `${prefix}: SPI bytes, link loss -> reprogrammed`, value: maxBytes, unit: "bytes", target: null, better: "lower" },
+      { name: `${prefix}: floor`, value: floor.transactions, unit: "transactions", target: null, better: "lower" },
+      { name: `${prefix}: transactions / floor`, value: maxTransactions / floor.transactions, unit: "ratio", target: 1.25, better: "lower" },
+      { name: `${prefix}: SPI bytes / floor`, value: maxBytes / floor.bytes, unit: "ratio", target: 1.25, better: "lower" },
       {
-        name: `${prefix}: virtual time link loss -> reprogrammed, worst of ${PHASES} phases and a pull right after a poll (target: ${POLL_MS} ms poll + ${(FLOOR_SPI_MS * 1000).toFixed(1)} us SPI floor at 20 MHz)`,
+        name: `${prefix}: virtual time link loss -> reprogrammed (worst of ${PHASES + 1} phases; target ${POLL_MS} ms poll + floor SPI time + chip ARL busy time)`,
         value: Math.round(maxLatency * 1e6) / 1e6, // to the nanosecond: float sums of SPI byte times are not exact
         unit: "ms",
-        target: POLL_MS + FLOOR_SPI_MS,
+        target: Math.round((POLL_MS + spiMs(floor.bytes) + floor.chipBusyMs) * 1e6) / 1e6,
         better: "lower",
       },
     );

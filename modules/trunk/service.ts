@@ -448,8 +448,11 @@ export class TrunkService {
     if (!trunk.table.isUp(port)) return;
     const started = this.#scheduler.now();
     trunk.table.fail(port);
+    // Re-point the server's static entries before the bitmap: until the bitmap is written the group still holds
+    // the failed port, which the chip skips while its link is down, so frames for the server keep reaching the
+    // group. The other order leaves the entry naming a port outside every group for the length of the ARL write.
+    const anchorMoved = this.#moveAnchorIfNeeded(trunk, trunk.table.upMask);
     this.#writeMembers(trunk);
-    const anchorMoved = this.#moveAnchorIfNeeded(trunk);
     this.#record(trunk, port, "link-down", started, anchorMoved);
     this.#log(`trunk ${trunk.group}: port ${port} out (link down), in service ${this.#portList(trunk.programmedMask)}`);
   }
@@ -481,7 +484,7 @@ export class TrunkService {
     const started = this.#scheduler.now();
     trunk.table.restore(port);
     this.#writeMembers(trunk);
-    const anchorMoved = this.#moveAnchorIfNeeded(trunk);
+    const anchorMoved = this.#moveAnchorIfNeeded(trunk, trunk.programmedMask);
     this.#record(trunk, port, "rejoin", started, anchorMoved);
     this.#log(`trunk ${trunk.group}: port ${port} back (after ${trunk.holdDownMs} ms hold-down), in service ${this.#portList(trunk.programmedMask)}`);
   }
@@ -500,9 +503,8 @@ export class TrunkService {
     trunk.programmedMask = mask;
   }
 
-  /** Points the static entries at a member in service when their anchor has left. Returns whether it did. */
-  #moveAnchorIfNeeded(trunk: Trunk): boolean {
-    const mask = trunk.programmedMask;
+  /** Points the static entries at a member of `mask` when their anchor is not in it. Returns whether it did. */
+  #moveAnchorIfNeeded(trunk: Trunk, mask: number): boolean {
     if (mask === 0 || ((mask >>> trunk.anchor) & 1) === 1) return false;
     const anchor = lowestPort(mask);
     for (const mac of trunk.servers) this.#addStatic(mac, trunk.vid, anchor);

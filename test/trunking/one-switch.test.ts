@@ -177,7 +177,7 @@ describe("one switch: pulling a member mid-traffic", () => {
     for (const client of scenario.clients) assert.deepEqual(outOfOrderFlows(client.arrivals), []);
   });
 
-  test("pulling the member the server's static entry points at loses nothing but the frames on the wire", { todo: "TrunkService rewrites the group before moving the static entry: docs/trunking-requests.md R2" }, () => {
+  test("pulling the member the server's static entry points at loses nothing but the frames on the wire", () => {
     const outcome = failover(4, 0, 64, 23);
     assert.deepEqual(outcome.otherLosses, []);
   });

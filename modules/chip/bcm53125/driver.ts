@@ -71,6 +71,11 @@ export class Bcm53125 implements SwitchChip {
   readonly #io: Bcm53125Transport;
   readonly #entry: ArlEntry = newArlEntry();
   #info: ChipInfo = INFO;
+  /**
+   * Trunk group bitmaps as last written or read (-1: not known). Only this driver writes them, so a failover can
+   * check the other group for overlaps without reading it back; probe() forgets them (the chip may have been reset).
+   */
+  readonly #groupMembers = [-1, -1];
 
   constructor(options: Bcm53125Options) {
     this.#io = new Bcm53125Transport(options);
@@ -84,6 +89,7 @@ export class Bcm53125 implements SwitchChip {
     const io = this.#io;
     io.invalidatePage();
     io.resetLineWatch();
+    this.#groupMembers[0] = this.#groupMembers[1] = -1;
     let id: number;
     let revision: number;
     try {
@@ -302,11 +308,13 @@ export class Bcm53125 implements SwitchChip {
           "(the chip hashes MAC+VID to a bucket of 4); delete one of them or let dynamic ones age out",
       );
     }
+    const replacing = bin >= 0;
     if (bin < 0) bin = -bin - 1;
     let data = (entry.port & ARL.DATA_PORT_MASK) | ARL.DATA_VALID;
     if (entry.isStatic) data |= ARL.DATA_STATIC;
     const io = this.#io;
-    io.write64(ARL.PAGE, ARL.ENTRY_MAC_VID + ARL.BIN_STRIDE * bin, entry.mac, entry.vid);
+    // A matching bin already holds this MAC/VID; only a free bin needs it written.
+    if (!replacing) io.write64(ARL.PAGE, ARL.ENTRY_MAC_VID + ARL.BIN_STRIDE * bin, entry.mac, entry.vid);
     io.write32(ARL.PAGE, ARL.ENTRY_DATA + ARL.BIN_STRIDE * bin, data);
     this.#storeBucket();
   }
@@ -367,8 +375,11 @@ export class Bcm53125 implements SwitchChip {
     const io = this.#io;
     const control = io.read8(TRUNK.PAGE, TRUNK.CONTROL);
     const groups = [];
-    for (let group = 0; group < TRUNK.GROUPS; group++)
-      groups.push({ group, members: io.read16(TRUNK.PAGE, TRUNK.GROUP_MEMBERS + 2 * group) & PORTS.ALL_MASK });
+    for (let group = 0; group < TRUNK.GROUPS; group++) {
+      const members = io.read16(TRUNK.PAGE, TRUNK.GROUP_MEMBERS + 2 * group) & PORTS.ALL_MASK;
+      this.#groupMembers[group] = members;
+      groups.push({ group, members });
+    }
     return {
       enabled: (control & TRUNK.CONTROL_ENABLE) !== 0,
       hash: HASH_BY_CODE[control & TRUNK.CONTROL_HASH_MASK],
@@ -397,10 +408,15 @@ export class Bcm53125 implements SwitchChip {
     const count = bitCount(members);
     if (count > TRUNK.MAX_MEMBERS) throw new TrunkLimitError(`a BCM53125 trunk group holds at most ${TRUNK.MAX_MEMBERS} ports, not ${count}`);
     const io = this.#io;
-    const other = io.read16(TRUNK.PAGE, TRUNK.GROUP_MEMBERS + 2 * (1 - group)) & PORTS.ALL_MASK;
+    const otherGroup = 1 - group;
+    if (this.#groupMembers[otherGroup] < 0)
+      this.#groupMembers[otherGroup] = io.read16(TRUNK.PAGE, TRUNK.GROUP_MEMBERS + 2 * otherGroup) & PORTS.ALL_MASK;
+    const other = this.#groupMembers[otherGroup];
     if ((other & members) !== 0)
-      throw new TrunkLimitError(`ports ${hex(other & members)} are already members of trunk group ${1 - group}`);
+      throw new TrunkLimitError(`ports ${hex(other & members)} are already members of trunk group ${otherGroup}`);
+    this.#groupMembers[group] = -1; // unknown until the write has gone through
     io.write16(TRUNK.PAGE, TRUNK.GROUP_MEMBERS + 2 * group, members);
+    this.#groupMembers[group] = members;
   }
 
   /**
