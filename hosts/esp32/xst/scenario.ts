@@ -4,9 +4,9 @@
 // xst's module loader resolves neither extension-less specifiers nor `../../` chains:
 //
 //   npx esbuild hosts/esp32/xst/scenario.ts --bundle --format=iife --platform=neutral --target=es2022 \
-//     --outfile=/tmp/onemac-xst.js && $MODDABLE/build/bin/lin/release/xst /tmp/onemac-xst.js
+//     --outfile=build/onemac-xst.js && $MODDABLE/build/bin/lin/release/xst build/onemac-xst.js
 //
-// The same bundle runs on Node (`node /tmp/onemac-xst.js`: without xst's `print` it writes with console.log), so the
+// The same bundle runs on Node (`node build/onemac-xst.js`: without xst's `print` it writes with console.log), so the
 // two engines' output can be compared line for line; they match exactly (virtual time, SPI counts, results).
 // The firmware reaches the chip model only through SPI bytes; the board side of the model is read only to check.
 
