@@ -36,95 +36,6 @@ export interface FirmwareOptions {
   maxTrackedMacs?: number;
 }
 
-interface SerializedTimer {
-  readonly callback: () => void;
-  handle: unknown;
-  pending: boolean;
-}
-
-/**
- * Runs the services' timed work one callback at a time. The chip driver is not reentrant (an SPI transaction spans
- * several calls), so a callback that falls due while another is running (a host whose clock runs timers inside an
- * SPI transfer, as the simulator's virtual clock does) is deferred until the running one returns, never nested.
- * Moddable's timers never nest, so on the board this only costs a flag test.
- */
-class SerializedScheduler implements Scheduler {
-  readonly #inner: Scheduler;
-  readonly #timers: SerializedTimer[] = [];
-  #busy = false;
-
-  constructor(inner: Scheduler) {
-    this.#inner = inner;
-  }
-
-  now(): number {
-    return this.#inner.now();
-  }
-
-  repeat(callback: () => void, intervalMs: number): unknown {
-    const timer: SerializedTimer = { callback, handle: undefined, pending: false };
-    timer.handle = this.#inner.repeat(() => this.#fire(timer), intervalMs);
-    this.#timers.push(timer);
-    return timer;
-  }
-
-  clear(handle: unknown): void {
-    const index = this.#timers.indexOf(handle as SerializedTimer);
-    if (index < 0) return;
-    const timer = this.#timers[index];
-    timer.pending = false;
-    this.#timers.splice(index, 1);
-    this.#inner.clear(timer.handle);
-  }
-
-  /** Runs `work` as one serialized unit (pollLinks uses it). */
-  run<T>(work: () => T): T {
-    if (this.#busy) return work();
-    this.#busy = true;
-    try {
-      return work();
-    } finally {
-      this.#busy = false;
-      this.#drain();
-    }
-  }
-
-  #fire(timer: SerializedTimer): void {
-    if (this.#busy) {
-      timer.pending = true;
-      return;
-    }
-    this.#busy = true;
-    try {
-      timer.callback();
-    } finally {
-      this.#busy = false;
-    }
-    this.#drain();
-  }
-
-  /** Runs deferred callbacks in registration order; bounded by a few passes over the timers. */
-  #drain(): void {
-    const timers = this.#timers;
-    for (let pass = 0; pass < 4; pass++) {
-      let ran = false;
-      for (let i = 0; i < timers.length; i++) {
-        const timer = timers[i];
-        if (!timer.pending) continue;
-        timer.pending = false;
-        ran = true;
-        this.#busy = true;
-        try {
-          timer.callback();
-        } finally {
-          this.#busy = false;
-        }
-      }
-      if (!ran) return;
-    }
-  }
-}
-
 interface PollDrivenTimer {
   callback: () => void;
   intervalMs: number;
@@ -194,8 +105,6 @@ export class Firmware {
   readonly chip: SwitchChip;
   readonly #clock: Clock;
   readonly #scheduler: Scheduler;
-  /** Set when the board gave a scheduler: every timed callback runs through it, one at a time. */
-  readonly #serialized: SerializedScheduler | undefined;
   /** Set when the board gave no scheduler: pollLinks() drives the services' timed work. */
   readonly #pollDriven: PollDrivenScheduler | undefined;
   readonly #options: FirmwareOptions;
@@ -214,8 +123,7 @@ export class Firmware {
     this.#clock = clock;
     this.#options = options;
     if (options.scheduler) {
-      this.#serialized = new SerializedScheduler(options.scheduler);
-      this.#scheduler = this.#serialized;
+      this.#scheduler = options.scheduler;
     } else {
       this.#pollDriven = new PollDrivenScheduler(clock);
       this.#scheduler = this.#pollDriven;
@@ -294,10 +202,9 @@ export class Firmware {
   #createServices(info: ChipInfo): void {
     const options = this.#options;
     this.#stopServices();
-    const serialize = this.#serialize;
-    const links = new LinkMonitor({ chip: this.chip, scheduler: this.#scheduler, ports: info.userPorts, settings: options.links, log: this.#log, serialize });
+    const links = new LinkMonitor({ chip: this.chip, scheduler: this.#scheduler, ports: info.userPorts, settings: options.links, log: this.#log });
     links.addRawListener(this.#onRawLinkChange);
-    const trunks = new TrunkService({ chip: this.chip, info, scheduler: this.#scheduler, links, log: this.#log, serialize });
+    const trunks = new TrunkService({ chip: this.chip, info, scheduler: this.#scheduler, links, log: this.#log });
     const moves = new MoveMonitor({
       chip: this.chip,
       scheduler: this.#scheduler,
@@ -305,7 +212,6 @@ export class Firmware {
       settings: options.moves,
       maxTrackedEntries: options.maxTrackedMacs,
       log: this.#log,
-      serialize,
     });
     moves.addScanListener(() => {
       trunks.verifyServerEntries();
@@ -314,9 +220,6 @@ export class Firmware {
     this.#trunks = trunks;
     this.#moves = moves;
   }
-
-  /** Chip work from commands and timers runs one at a time (see SerializedScheduler). */
-  readonly #serialize = <T>(work: () => T): T => (this.#serialized ? this.#serialized.run(work) : work());
 
   #startServices(): void {
     // Without a scheduler of its own the board drives the link polls through pollLinks().
@@ -342,15 +245,11 @@ export class Firmware {
   pollLinks(): number {
     const links = this.#links;
     if (!links) return (this.#linkMask = this.chip.readLinkMask());
-    return this.#serialize(this.#pollOnce);
-  }
-
-  readonly #pollOnce = (): number => {
-    const mask = this.#links!.poll();
+    const mask = links.poll();
     this.#linkMask = mask;
     this.#pollDriven?.runDue();
     return mask;
-  };
+  }
 }
 
 function notBooted(): OnemacError {

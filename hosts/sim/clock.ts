@@ -13,7 +13,35 @@ export class VirtualTimer {
   /** Tie-breaker: timers due at the same time fire in the order their due time was set. */
   order = 0;
   active = true;
+  /** The simulated CPU whose code this timer runs (undefined: hardware, which runs concurrently with every CPU). */
+  cpu: SimCpu | undefined;
   constructor(readonly callback: VirtualTimerCallback) {}
+}
+
+/**
+ * A CPU of the simulated board (the ESP32 running XS). XS runs one thing at a time: a timer never interrupts code
+ * that is running, it runs after it. The clock therefore never runs a CPU's timers while that CPU is busy: inside
+ * one of its own timer callbacks, or while its SPI transfers (SimSPI `cpu` option) or Timer.delay advance time.
+ * Hardware (chip models, cables) and other CPUs keep running meanwhile. Use it as the firmware's Scheduler.
+ */
+export class SimCpu implements Scheduler {
+  constructor(
+    readonly clock: VirtualClock,
+    readonly name = "cpu",
+  ) {}
+  now(): number {
+    return this.clock.now();
+  }
+  repeat(callback: () => void, intervalMs: number): VirtualTimer {
+    return this.clock.set(() => callback(), intervalMs, intervalMs, this);
+  }
+  clear(handle: unknown): void {
+    this.clock.clear(handle);
+  }
+  /** Time passes while this CPU is busy (an SPI transfer, a blocking delay): hardware and other CPUs run. */
+  busyFor(ms: number): number {
+    return this.clock.advance(ms, this);
+  }
 }
 
 export interface VirtualClockOptions {
@@ -33,6 +61,8 @@ export class VirtualClock implements Scheduler {
   /** Earliest due time among the timers; recomputed lazily so the SPI hot path is one comparison. */
   #nextDue = Infinity;
   #nextDueStale = false;
+  /** CPUs whose code is running now (nested: a CPU's SPI transfer runs hardware timers, which may be another CPU's). */
+  readonly #busyCpus: SimCpu[] = [];
 
   constructor(options: VirtualClockOptions = {}) {
     const start = options.startMs ?? 0;
@@ -47,9 +77,13 @@ export class VirtualClock implements Scheduler {
     return this.#now;
   }
 
-  /** One-shot after `delayMs`; with `intervalMs`, repeats every `intervalMs` after that (Moddable Timer.set). */
-  set(callback: VirtualTimerCallback, delayMs = 0, intervalMs?: number): VirtualTimer {
+  /**
+   * One-shot after `delayMs`; with `intervalMs`, repeats every `intervalMs` after that (Moddable Timer.set).
+   * With `cpu`, the callback is that CPU's code (see SimCpu); without, it is hardware.
+   */
+  set(callback: VirtualTimerCallback, delayMs = 0, intervalMs?: number, cpu?: SimCpu): VirtualTimer {
     const timer = new VirtualTimer(callback);
+    timer.cpu = cpu;
     this.#timers.push(timer);
     this.schedule(timer, delayMs, intervalMs);
     return timer;
@@ -100,14 +134,20 @@ export class VirtualClock implements Scheduler {
    * A callback may itself advance the clock (an SPI transfer inside a poll); time never moves backwards.
    * Returns the number of callbacks run; throws if more than the configured bound would run.
    */
-  advance(ms: number): number {
+  advance(ms: number, busyCpu?: SimCpu): number {
     checkDuration("advance", ms);
     const target = this.#now + ms;
     if (target < this.#earliestDue()) {
       this.#now = target;
       return 0;
     }
-    return this.#runUntil(target);
+    if (busyCpu === undefined) return this.#runUntil(target);
+    this.#busyCpus.push(busyCpu);
+    try {
+      return this.#runUntil(target);
+    } finally {
+      this.#busyCpus.pop();
+    }
   }
 
   /** Moves time forward to the absolute time `timeMs` (no-op if that is in the past). */
@@ -134,7 +174,17 @@ export class VirtualClock implements Scheduler {
         this.#nextDueStale = true;
       }
       ran++;
-      timer.callback(timer);
+      const cpu = timer.cpu;
+      if (cpu === undefined) {
+        timer.callback(timer);
+        continue;
+      }
+      this.#busyCpus.push(cpu);
+      try {
+        timer.callback(timer);
+      } finally {
+        this.#busyCpus.pop();
+      }
     }
     if (target > this.#now) this.#now = target;
     return ran;
@@ -142,8 +192,10 @@ export class VirtualClock implements Scheduler {
 
   #earliestDueBy(target: number): VirtualTimer | undefined {
     let best: VirtualTimer | undefined;
+    const busy = this.#busyCpus;
     for (const timer of this.#timers) {
       if (timer.due > target) continue;
+      if (timer.cpu !== undefined && busy.length > 0 && busy.indexOf(timer.cpu) >= 0) continue; // runs after, not inside
       if (!best || timer.due < best.due || (timer.due === best.due && timer.order < best.order)) best = timer;
     }
     return best;

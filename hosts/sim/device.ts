@@ -2,7 +2,7 @@
 // hosts/esp32/<board>/host/provider.js gives main.ts on the ESP32, with the IO classes wired to simulated parts
 // (SPI to the chip model, the reset GPIO to the chip's reset pin).
 import type { Bcm53125Model } from "./bcm53125";
-import type { VirtualClock } from "./clock";
+import type { SimCpu, VirtualClock } from "./clock";
 import { SimSPI, type SimSpiOptions } from "./spi";
 
 /** The reference board's pins (docs/hardware.md): HSPI IOMUX pins, reset on GPIO 5. */
@@ -32,8 +32,11 @@ export class SimDigital {
   close(): void {}
 }
 
-/** Builds a `device` for one board: SPI reaches `model`, GPIO 5 low resets it. Counts SPI traffic in `spis`. */
-export function createSimDevice(model: Bcm53125Model, clock: VirtualClock) {
+/**
+ * Builds a `device` for one board: SPI reaches `model`, GPIO 5 low resets it; `cpu` is the CPU main.ts runs on
+ * (its timers wait while its SPI transfers take time). Counts SPI traffic in `spis`.
+ */
+export function createSimDevice(model: Bcm53125Model, clock: VirtualClock, cpu?: SimCpu) {
   const spis: SimSPI[] = [];
   let resetLevel = 1;
   const gpio = (pin: number, level: number) => {
@@ -44,7 +47,7 @@ export function createSimDevice(model: Bcm53125Model, clock: VirtualClock) {
   };
   class BoardSPI extends SimSPI {
     constructor(options: Omit<SimSpiOptions, "device" | "time">) {
-      super({ ...options, device: model, time: clock });
+      super({ ...options, device: model, time: clock, cpu });
       spis.push(this);
     }
   }

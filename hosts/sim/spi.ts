@@ -3,7 +3,7 @@
 // flush(true), so one transaction is every byte between select and deselect. Each call advances the virtual clock
 // by the time the bytes take on the wire (bytes * 8 / hz).
 import type { SpiIo } from "../../modules/chip/spi-io";
-import type { VirtualClock } from "./clock";
+import type { SimCpu, VirtualClock } from "./clock";
 
 /** What sits on the far end of the bus: a chip model. Called once per byte; keep exchange() cheap. */
 export interface SpiDevice {
@@ -31,6 +31,8 @@ export interface SimSpiOptions {
   device: SpiDevice;
   /** Virtual clock advanced by each transfer's wire time; without it no time passes. */
   time?: VirtualClock;
+  /** The CPU driving this bus: while its transfers take time, its own timers wait (see SimCpu). */
+  cpu?: SimCpu;
 }
 
 export interface SpiStats {
@@ -52,6 +54,7 @@ export class SimSPI implements SpiIo {
   readonly stats: SpiStats = { transactions: 0, bytes: 0 };
   readonly #device: SpiDevice;
   readonly #time: VirtualClock | undefined;
+  readonly #cpu: SimCpu | undefined;
   readonly #msPerByte: number;
   #selected = false;
   #closed = false;
@@ -66,6 +69,7 @@ export class SimSPI implements SpiIo {
     if (!device || typeof device.exchange !== "function") throw new TypeError("SPI device required");
     this.#device = device;
     this.#time = options.time;
+    this.#cpu = options.cpu;
     this.#msPerByte = 8000 / hz;
   }
 
@@ -150,7 +154,7 @@ export class SimSPI implements SpiIo {
 
   #finish(count: number): void {
     this.stats.bytes += count;
-    if (this.#time && count > 0) this.#time.advance(count * this.#msPerByte);
+    if (this.#time && count > 0) this.#time.advance(count * this.#msPerByte, this.#cpu);
   }
 
   #bytesOf(buffer: SpiBuffer): Uint8Array {

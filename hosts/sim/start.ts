@@ -4,7 +4,7 @@
 import { Bcm53125Model } from "./bcm53125";
 import { VirtualClock } from "./clock";
 import { createSimDevice } from "./device";
-import { useClock } from "./timer";
+import { currentTimerCpu, useClock } from "./timer";
 
 const realtime = process.argv.includes("--realtime");
 const clock = new VirtualClock();
@@ -14,12 +14,12 @@ model.setLink(0, true, 1000, true);
 model.setLink(1, true, 1000, true);
 model.setLink(3, true, 100, true);
 
-const { device } = createSimDevice(model, clock);
+useClock(clock);
+const { device } = createSimDevice(model, clock, currentTimerCpu());
 Object.assign(globalThis, {
   device,
   trace: (text: string) => process.stdout.write(`[${clock.now().toFixed(3).padStart(9)} ms] ${text}`),
 });
-useClock(clock);
 await import("../../main");
 
 if (realtime) {

@@ -18,7 +18,6 @@
 import type { ArlEntry, SwitchChip } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
 import { InvalidArgumentError } from "../errors";
-import { runDirectly, type Serializer } from "../link/monitor";
 import { formatMac, isMac, isMulticastMac, parseMac } from "../mac";
 
 export interface MoveMonitorSettings {
@@ -112,8 +111,6 @@ export interface MoveMonitorOptions {
   /** Capacity of the tracking table (default 256; the chip's ARL holds more, the rest is counted as untracked). */
   maxTrackedEntries?: number;
   log?: (line: string) => void;
-  /** Runs chip work one caller at a time (the firmware's serializer); default: run directly. */
-  serialize?: Serializer;
 }
 
 const EMPTY = 0;
@@ -144,7 +141,6 @@ export class MoveMonitor {
   readonly #chip: SwitchChip;
   readonly #scheduler: Scheduler;
   readonly #log: (line: string) => void;
-  readonly #serialize: Serializer;
   #policy: TrunkedServerPolicy | undefined;
   #settings: MoveMonitorSettings;
 
@@ -203,7 +199,6 @@ export class MoveMonitor {
     this.#scheduler = options.scheduler;
     this.#policy = options.policy;
     this.#log = options.log ?? (() => {});
-    this.#serialize = options.serialize ?? runDirectly;
     let capacity = 2;
     while (capacity < maxTracked * 2) capacity *= 2;
     this.#capacity = capacity;
@@ -337,7 +332,7 @@ export class MoveMonitor {
 
   /** One ARL scan. Returns how many moves it detected (reported or not; trunked servers and exemptions excluded). */
   scan(): number {
-    return this.#serialize(this.#scanOnce);
+    return this.#scanOnce();
   }
 
   readonly #scanOnce = (): number => {

@@ -78,20 +78,16 @@ export interface LinkMonitorOptions {
   ports: readonly number[];
   settings?: Partial<LinkMonitorSettings>;
   log?: (line: string) => void;
-  /** Runs chip work one caller at a time (the firmware's serializer); default: run directly. */
-  serialize?: Serializer;
 }
 
 /** Runs `work` so that no other timed callback or command touches the chip meanwhile. */
-export type Serializer = <T>(work: () => T) => T;
 
-export const runDirectly: Serializer = (work) => work();
 
 const STATE_DOWN = 0;
 const STATE_DEBOUNCING = 1;
 const STATE_UP = 2;
 const STATE_ERR_DISABLED = 3;
-const STATE_NAMES: readonly PortLinkState[] = ["down", "debouncing", "up", "err-disabled"];
+const STATE_NAMES: readonly PortLinkState[] = Object.freeze(["down", "debouncing", "up", "err-disabled"]);
 const MAX_PORTS = 32;
 /** Polls read the clock after an SPI read: compare durations with this much slack for rounding. */
 const TIME_EPSILON_MS = 1e-6;
@@ -120,7 +116,6 @@ export class LinkMonitor {
   readonly #chip: SwitchChip;
   readonly #scheduler: Scheduler;
   readonly #log: (line: string) => void;
-  readonly #serialize: Serializer;
   readonly #ports: readonly number[];
   #settings: LinkMonitorSettings;
   readonly #state: Uint8Array;
@@ -152,7 +147,6 @@ export class LinkMonitor {
     this.#chip = options.chip;
     this.#scheduler = options.scheduler;
     this.#log = options.log ?? (() => {});
-    this.#serialize = options.serialize ?? runDirectly;
     this.#ports = Object.freeze(ports.slice());
     const n = ports.length;
     this.#state = new Uint8Array(n);
@@ -242,7 +236,7 @@ export class LinkMonitor {
    * changes. Returns the raw link bitmap. Allocation-free when nothing changes.
    */
   poll(): number {
-    return this.#serialize(this.#pollOnce);
+    return this.#pollOnce();
   }
 
   readonly #pollOnce = (): number => {
@@ -338,7 +332,7 @@ export class LinkMonitor {
   recover(port: number): boolean {
     const i = this.#indexOf(port);
     if (this.#state[i] !== STATE_ERR_DISABLED) return false;
-    this.#serialize(() => this.#endHold(i, port, this.#scheduler.now(), "by command"));
+    this.#endHold(i, port, this.#scheduler.now(), "by command");
     return true;
   }
 

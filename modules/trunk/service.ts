@@ -21,7 +21,7 @@ import type { ArlEntry, ChipInfo, PortCounters, SwitchChip } from "../chip/switc
 import { newArlEntry, newPortCounters } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
 import { InvalidArgumentError, TrunkLimitError } from "../errors";
-import { runDirectly, type LinkMonitor, type Serializer } from "../link/monitor";
+import type { LinkMonitor } from "../link/monitor";
 import { formatMac, isMac, isMulticastMac, parseMac } from "../mac";
 import { TRUNK_TABLE_DEFAULT_INDEX_BITS, TrunkTable, validateTrunkTableOptions } from "./table";
 
@@ -158,8 +158,6 @@ export interface TrunkServiceOptions {
   scheduler: Scheduler;
   links: LinkMonitor;
   log?: (line: string) => void;
-  /** Runs chip work one caller at a time (the firmware's serializer); default: run directly. */
-  serialize?: Serializer;
 }
 
 interface Trunk {
@@ -202,7 +200,6 @@ export class TrunkService {
   readonly #scheduler: Scheduler;
   readonly #links: LinkMonitor;
   readonly #log: (line: string) => void;
-  readonly #serialize: Serializer;
   readonly #trunks: (Trunk | undefined)[];
   readonly #entry: ArlEntry = newArlEntry();
   #learningDisabledByUs = 0;
@@ -216,7 +213,6 @@ export class TrunkService {
     this.#scheduler = options.scheduler;
     this.#links = options.links;
     this.#log = options.log ?? (() => {});
-    this.#serialize = options.serialize ?? runDirectly;
     this.#trunks = new Array(options.info.trunk.groups).fill(undefined);
     this.#links.addListener(this.#onLinkEvent);
   }
@@ -228,7 +224,7 @@ export class TrunkService {
    * programs the chip. Returns the trunk's view.
    */
   configure(request: TrunkRequest): TrunkView {
-    return this.#serialize(() => this.#configure(request));
+    return this.#configure(request);
   }
 
   #configure(request: TrunkRequest): TrunkView {
@@ -269,7 +265,7 @@ export class TrunkService {
 
   /** Removes a trunk: group disabled, static entries deleted, learning restored. Returns false if none was there. */
   remove(group: number): boolean {
-    return this.#serialize(() => this.#remove(group));
+    return this.#remove(group);
   }
 
   #remove(group: number): boolean {
@@ -286,7 +282,7 @@ export class TrunkService {
 
   /** Every trunk as plain data (`show trunks`). With `counters`, each member's MIB counters are read (measured). */
   show(options: { counters?: boolean } = {}): TrunksView {
-    return this.#serialize(() => this.#show(options));
+    return this.#show(options);
   }
 
   #show(options: { counters?: boolean }): TrunksView {
@@ -303,7 +299,7 @@ export class TrunkService {
   }
 
   showTrunk(group: number, options: { counters?: boolean } = {}): TrunkView {
-    return this.#serialize(() => this.#view(this.#trunkOrThrow(group), options.counters === true));
+    return this.#view(this.#trunkOrThrow(group), options.counters === true);
   }
 
   /** Which member a source MAC takes: by the patent's table, and as predicted for the chip. */
@@ -400,7 +396,7 @@ export class TrunkService {
    * on some port displaced it; facts §1.5). Returns how many were repaired. Call it after an ARL scan, not during one.
    */
   verifyServerEntries(): number {
-    return this.#serialize(this.#verifyServerEntries);
+    return this.#verifyServerEntries();
   }
 
   readonly #verifyServerEntries = (): number => {

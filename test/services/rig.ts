@@ -1,7 +1,7 @@
 // A simulated board for service tests: the firmware (real driver, real services) over the simulated SPI bus at the
 // SDK's 20 MHz in front of the BCM53125 model, all on one VirtualClock. Tests use the model's board side only.
 import { Bcm53125Model } from "../../hosts/sim/bcm53125";
-import { VirtualClock } from "../../hosts/sim/clock";
+import { SimCpu, VirtualClock } from "../../hosts/sim/clock";
 import { SimSPI } from "../../hosts/sim/spi";
 import type { SpiIo } from "../../modules/chip/spi-io";
 import { Firmware, type FirmwareOptions } from "../../modules/firmware";
@@ -29,10 +29,11 @@ export function makeBoard(options: { up?: number[]; firmware?: Partial<FirmwareO
   const clock = new VirtualClock();
   const model = new Bcm53125Model({ clock });
   for (const port of options.up ?? [0, 1, 2, 3, 4]) model.setLink(port, true);
-  const spi = new SimSPI({ device: model, hz: SPI_HZ, mode: 3, time: clock });
+  const cpu = new SimCpu(clock);
+  const spi = new SimSPI({ device: model, hz: SPI_HZ, mode: 3, time: clock, cpu });
   const bus = new WatchedSpi(spi);
   const log: string[] = [];
-  const firmware = new Firmware({ spi: bus, scheduler: clock, log: (line) => log.push(line), spiHz: SPI_HZ, ...options.firmware });
+  const firmware = new Firmware({ spi: bus, scheduler: cpu, log: (line) => log.push(line), spiHz: SPI_HZ, ...options.firmware });
   const report = firmware.boot();
   if (!report.ok) throw new Error(`boot failed: ${report.error?.message}`);
   return { clock, model, spi, bus, firmware, log };

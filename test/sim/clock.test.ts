@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { VirtualClock } from "../../hosts/sim/clock";
+import { SimCpu, VirtualClock } from "../../hosts/sim/clock";
 import Timer, { useClock } from "../../hosts/sim/timer";
 
 test("now() starts at startMs and advance moves it, fractions included", () => {
@@ -108,22 +108,45 @@ test("the Moddable-shaped timer module delegates to the installed clock", () => 
       assert.equal(timer, once);
     }, 5);
     const every = Timer.repeat(() => log.push(`every@${clock.now()}`), 4);
-    Timer.delay(9);
+    clock.advance(9);
     assert.deepEqual(log, ["every@4", "once@5", "every@8"]);
     Timer.clear(every);
-    Timer.delay(10);
+    clock.advance(10);
     assert.equal(log.length, 3);
     const later = Timer.set(() => log.push(`later@${clock.now()}`), 100, 1);
     Timer.schedule(later, 2, 3);
-    Timer.delay(6);
+    clock.advance(6);
     assert.deepEqual(log.slice(3), ["later@21", "later@24"]);
     Timer.schedule(later); // suspend
-    Timer.delay(10);
+    clock.advance(10);
     assert.equal(log.length, 5);
+    // Timer.delay blocks the CPU, as on the ESP32: time passes, but the CPU's own timers wait until it returns.
+    Timer.schedule(later, 1);
+    Timer.delay(5);
+    assert.equal(log.length, 5, "no timer ran inside Timer.delay");
+    clock.advance(0);
+    assert.deepEqual(log.slice(5), ["later@40"], "it runs, late, once the CPU is free");
     Timer.clear(later);
     Timer.clear(undefined);
     assert.equal(clock.pendingTimers, 0);
   } finally {
     useClock(previous);
   }
+});
+
+test("a SimCpu's timers never run inside its own code or SPI transfers; hardware timers and other CPUs do", () => {
+  const clock = new VirtualClock();
+  const cpuA = new SimCpu(clock, "a");
+  const cpuB = new SimCpu(clock, "b");
+  const log: string[] = [];
+  cpuA.repeat(() => {
+    log.push(`a-start@${clock.now()}`);
+    cpuA.busyFor(3); // a long SPI sequence: time passes inside A's callback
+    log.push(`a-end@${clock.now()}`);
+  }, 2);
+  cpuB.repeat(() => log.push(`b@${clock.now()}`), 3);
+  clock.set(() => log.push(`hw@${clock.now()}`), 4);
+  clock.advance(5);
+  // A's second firing (due at 4) waits until its first returns at 5; B and the hardware timer run inside A's busy time.
+  assert.deepEqual(log, ["a-start@2", "b@3", "hw@4", "a-end@5", "a-start@5", "b@6", "a-end@8"]);
 });

@@ -15,7 +15,7 @@ import { newArlEntry } from "../../../modules/chip/switch-chip";
 import { formatMac } from "../../../modules/mac";
 import { Firmware } from "../../../modules/firmware";
 import { Bcm53125Model } from "../../sim/bcm53125";
-import { VirtualClock } from "../../sim/clock";
+import { SimCpu, VirtualClock } from "../../sim/clock";
 import { SimSPI } from "../../sim/spi";
 
 declare const print: ((...values: unknown[]) => void) | undefined;
@@ -42,8 +42,9 @@ model.setLink(1, true, 1000, true);
 model.setLink(2, true, 1000, true);
 model.setLink(3, true, 100, true);
 // The reference board's SPI (hosts/esp32/onemac-bcm53125/host/provider.js), wired to the model.
-const spi = new SimSPI({ clock: 14, out: 13, in: 12, select: 15, active: 0, hz: 20e6, mode: 3, port: 1, device: model, time: clock });
-const firmware = new Firmware({ spi, scheduler: clock, log: (line) => out(`[${clock.now().toFixed(3)} ms] ${line}`), spiHz: 20e6 });
+const cpu = new SimCpu(clock);
+const spi = new SimSPI({ clock: 14, out: 13, in: 12, select: 15, active: 0, hz: 20e6, mode: 3, port: 1, device: model, time: clock, cpu });
+const firmware = new Firmware({ spi, scheduler: cpu, log: (line) => out(`[${clock.now().toFixed(3)} ms] ${line}`), spiHz: 20e6 });
 
 // 1. Detect the chip (probe + managed mode + port report).
 const boot = firmware.boot();

@@ -2,15 +2,14 @@
 // on the shared VirtualClock, and its own firmware instance that reaches the chip only through that bus. The board
 // side of the model (links, frames, counters, ARL peek) is what the network and the tests use. The firmware builds
 // its own services at boot (firmware.links, firmware.trunks, firmware.moves) and runs them on this switch's
-// FirmwareScheduler: link polls and ARL scans on virtual time, one callback at a time.
+// SimCpu: link polls and ARL scans on virtual time, one callback at a time, never inside its own SPI transfers.
 import type { MoveMonitorSettings } from "../../../modules/arl/move-monitor";
 import { Firmware, type BootReport } from "../../../modules/firmware";
 import type { LinkMonitorSettings } from "../../../modules/link/monitor";
 import type { Bcm53125Assumptions } from "../bcm53125/assumptions";
 import { Bcm53125Model } from "../bcm53125/model";
-import type { VirtualClock } from "../clock";
+import { SimCpu, type VirtualClock } from "../clock";
 import { SimSPI } from "../spi";
-import { FirmwareScheduler } from "./firmware-scheduler";
 import { SpiTransactionRecorder } from "./spi-recorder";
 
 /** The SPI clock of the BCM53125 in the Broadcom SDK (shared/facts/switch-chips.md §1.1). */
@@ -41,8 +40,8 @@ export class ManagedSwitch {
   /** Every SPI transaction's end time, for counting the transactions inside a window of virtual time. */
   readonly spiRecord: SpiTransactionRecorder;
   readonly firmware: Firmware;
-  /** The firmware's one thread: give it to every service of this switch, and run commands through `run`. */
-  readonly scheduler: FirmwareScheduler;
+  /** The switch's ESP32: its firmware's timers never run inside its own code or its own SPI transfers. */
+  readonly cpu: SimCpu;
   readonly log: LogLine[] = [];
   readonly spiHz: number;
   readonly #clock: VirtualClock;
@@ -55,13 +54,13 @@ export class ManagedSwitch {
     this.#clock = options.clock;
     this.#logLimit = options.logLimit ?? 2000;
     this.spiHz = options.spiHz ?? BCM53125_SPI_HZ;
-    this.scheduler = new FirmwareScheduler(options.clock);
+    this.cpu = new SimCpu(options.clock, options.name);
     this.model = new Bcm53125Model({ clock: options.clock, assumptions: options.assumptions });
     this.spiRecord = new SpiTransactionRecorder(this.model, options.clock);
-    this.spi = new SimSPI({ device: this.spiRecord, hz: this.spiHz, time: options.clock });
+    this.spi = new SimSPI({ device: this.spiRecord, hz: this.spiHz, time: options.clock, cpu: this.cpu });
     this.firmware = new Firmware({
       spi: this.spi,
-      scheduler: this.scheduler,
+      scheduler: this.cpu,
       log: (text) => this.writeLog(text),
       spiHz: this.spiHz,
       links: options.links,
@@ -79,12 +78,15 @@ export class ManagedSwitch {
   }
 
   boot(): BootReport {
-    return this.scheduler.run(() => this.firmware.boot());
+    return this.firmware.boot();
   }
 
-  /** Runs firmware code (a command, a service call) on this switch's firmware thread. */
+  /**
+   * Runs firmware code (a command, a service call) on this switch's CPU. A direct call is the same: the clock never
+   * runs this CPU's timers inside it (SimCpu); `run` only marks, in tests, where firmware code is being called.
+   */
   run<T>(work: () => T): T {
-    return this.scheduler.run(work);
+    return work();
   }
 
   /** Log lines matching `pattern` (all of them when omitted). */

@@ -37,8 +37,8 @@ export interface Bcm53125Options {
   maxPolls?: number;
 }
 
-const STP_STATES: readonly StpState[] = ["none", "disabled", "blocking", "listening", "learning", "forwarding"];
-const HASH_BY_CODE: readonly TrunkHash[] = ["da+sa", "da", "sa", "da+sa"]; // code 3 is illegal: the SDK treats it as DA+SA
+const STP_STATES: readonly StpState[] = Object.freeze(["none", "disabled", "blocking", "listening", "learning", "forwarding"]);
+const HASH_BY_CODE: readonly TrunkHash[] = Object.freeze(["da+sa", "da", "sa", "da+sa"]); // code 3 is illegal: the SDK treats it as DA+SA
 const VID_MAX = 4095;
 
 function hex(value: number): string {

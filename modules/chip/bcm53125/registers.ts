@@ -113,7 +113,7 @@ export const MIB = Object.freeze({
 
 /** Ports (facts §1.2: imp_port = 8, enabled_ports = 0x1ff; ports 0..4 carry the integrated GPHYs). */
 export const PORTS = Object.freeze({
-  USER: [0, 1, 2, 3, 4] as readonly number[],
+  USER: Object.freeze([0, 1, 2, 3, 4]) as readonly number[],
   IMP: 8,
   ALL_MASK: 0x1ff,
 });
