@@ -17,6 +17,7 @@
 
 import type { ArlEntry, SwitchChip } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
+import { mergeSettings, type SettingRanges } from "../settings";
 import { InvalidArgumentError } from "../errors";
 import { formatMac, isMac, isMulticastMac, parseMac } from "../mac";
 
@@ -117,24 +118,17 @@ const EMPTY = 0;
 const USED = 1;
 const TWO_32 = 0x100000000;
 
+const MOVE_MONITOR_RANGES: SettingRanges<MoveMonitorSettings> = Object.freeze({
+  scanIntervalMs: [10, 3_600_000, false],
+  windowMs: [1, 86_400_000, false],
+  threshold: [1, 1_000_000, true],
+  maxRecords: [1, MAX_RECORDS_LIMIT, true],
+  logIntervalMs: [0, 86_400_000, false],
+  maxLogLinesPerInterval: [1, 1000, true],
+} as const);
+
 export function mergeMoveMonitorSettings(base: Readonly<MoveMonitorSettings>, change: Partial<MoveMonitorSettings>): MoveMonitorSettings {
-  if (change === null || typeof change !== "object") throw new InvalidArgumentError("move monitor settings must be an object");
-  for (const name of Object.keys(change))
-    if (!(name in DEFAULT_MOVE_MONITOR_SETTINGS))
-      throw new InvalidArgumentError(`unknown move monitor setting "${name}" (known: ${Object.keys(DEFAULT_MOVE_MONITOR_SETTINGS).join(", ")})`);
-  const merged: MoveMonitorSettings = { ...base, ...change };
-  const check = (name: keyof MoveMonitorSettings, min: number, max: number, integer: boolean) => {
-    const value = merged[name];
-    if (typeof value !== "number" || !(value >= min && value <= max) || (integer && !Number.isInteger(value)))
-      throw new InvalidArgumentError(`${name} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, not ${String(value)}`);
-  };
-  check("scanIntervalMs", 10, 3_600_000, false);
-  check("windowMs", 1, 86_400_000, false);
-  check("threshold", 1, 1_000_000, true);
-  check("maxRecords", 1, MAX_RECORDS_LIMIT, true);
-  check("logIntervalMs", 0, 86_400_000, false);
-  check("maxLogLinesPerInterval", 1, 1000, true);
-  return merged;
+  return mergeSettings("move monitor", MOVE_MONITOR_RANGES, base, change);
 }
 
 export class MoveMonitor {

@@ -13,6 +13,7 @@
 
 import type { SwitchChip } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
+import { mergeSettings, type SettingRanges } from "../settings";
 import { InvalidArgumentError } from "../errors";
 
 export interface LinkMonitorSettings {
@@ -93,23 +94,16 @@ const MAX_PORTS = 32;
 const TIME_EPSILON_MS = 1e-6;
 
 /** Validates a partial settings object against `base`; returns the merged settings or throws. Changes nothing. */
+const LINK_MONITOR_RANGES: SettingRanges<LinkMonitorSettings> = Object.freeze({
+  pollIntervalMs: [1, 60_000, false],
+  upDebounceMs: [0, 600_000, false],
+  flapLimit: [0, MAX_FLAP_LIMIT, true],
+  flapWindowMs: [1, 86_400_000, false],
+  recoveryMs: [1, 86_400_000, false],
+} as const);
+
 export function mergeLinkMonitorSettings(base: Readonly<LinkMonitorSettings>, change: Partial<LinkMonitorSettings>): LinkMonitorSettings {
-  if (change === null || typeof change !== "object") throw new InvalidArgumentError("link monitor settings must be an object");
-  for (const name of Object.keys(change))
-    if (!(name in DEFAULT_LINK_MONITOR_SETTINGS))
-      throw new InvalidArgumentError(`unknown link monitor setting "${name}" (known: ${Object.keys(DEFAULT_LINK_MONITOR_SETTINGS).join(", ")})`);
-  const merged: LinkMonitorSettings = { ...base, ...change };
-  const check = (name: keyof LinkMonitorSettings, min: number, max: number, integer: boolean) => {
-    const value = merged[name];
-    if (typeof value !== "number" || !(value >= min && value <= max) || (integer && !Number.isInteger(value)))
-      throw new InvalidArgumentError(`${name} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, not ${String(value)}`);
-  };
-  check("pollIntervalMs", 1, 60_000, false);
-  check("upDebounceMs", 0, 600_000, false);
-  check("flapLimit", 0, MAX_FLAP_LIMIT, true);
-  check("flapWindowMs", 1, 86_400_000, false);
-  check("recoveryMs", 1, 86_400_000, false);
-  return merged;
+  return mergeSettings("link monitor", LINK_MONITOR_RANGES, base, change);
 }
 
 export class LinkMonitor {
