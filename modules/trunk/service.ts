@@ -46,6 +46,14 @@ export interface TrunkRequest {
   holdDownMs?: number;
   /** The switch-to-switch link of the two-switch topology: the servers' MACs may also arrive there. */
   interSwitchPort?: number;
+  /**
+   * Learn source MACs on the switch-to-switch port (default false). Off, frames for clients behind the other switch
+   * are flooded and a client moving between the switches goes unseen, but the servers' static entries stay put
+   * whatever the chip does. Turn it on only where static ARL entries are known to block re-learning (facts §1.5
+   * UNCERTAIN; modules/chip/bcm53125/assumptions.ts STATIC_ENTRY_MAY_BE_RELEARNED): otherwise each server frame that
+   * crosses the link would re-point this switch's entry for the server at the link.
+   */
+  interSwitchLearning?: boolean;
 }
 
 export type MemberState = "active" | "down" | "hold-down";
@@ -85,6 +93,8 @@ export interface TrunkView {
   holdDownMs: number;
   servers: string[];
   interSwitchPort?: number;
+  /** Whether the switch-to-switch port learns source MACs (see TrunkRequest.interSwitchLearning). */
+  interSwitchLearning?: boolean;
   /** Group bitmap written to the chip (bit i = port i). */
   programmedMask: number;
   /** Port the servers' static ARL entries point at (a member in service), -1 when none is. */
@@ -167,6 +177,7 @@ interface Trunk {
   readonly vid: number;
   readonly holdDownMs: number;
   readonly interSwitchPort: number; // -1: none
+  readonly interSwitchLearning: boolean;
   programmedMask: number;
   anchor: number;
   /** Per member index: the hold-down timer handle, or undefined. */
@@ -182,6 +193,7 @@ interface ValidRequest {
   vid: number;
   holdDownMs: number;
   interSwitchPort: number;
+  interSwitchLearning: boolean;
 }
 
 function maskOf(ports: readonly number[]): number {
@@ -238,6 +250,7 @@ export class TrunkService {
       vid: valid.vid,
       holdDownMs: valid.holdDownMs,
       interSwitchPort: valid.interSwitchPort,
+      interSwitchLearning: valid.interSwitchLearning,
       programmedMask: 0,
       anchor: -1,
       holdTimers: new Array(valid.members.length).fill(undefined),
@@ -560,7 +573,7 @@ export class TrunkService {
     for (const trunk of this.#trunks) {
       if (!trunk) continue;
       ours |= trunk.table.memberMask;
-      if (trunk.interSwitchPort >= 0) ours |= 1 << trunk.interSwitchPort;
+      if (trunk.interSwitchPort >= 0 && !trunk.interSwitchLearning) ours |= 1 << trunk.interSwitchPort;
     }
     ours >>>= 0;
     const current = this.#chip.getLearningDisabled();
@@ -630,7 +643,10 @@ export class TrunkService {
       table: table.entries(),
       homeTable,
     };
-    if (trunk.interSwitchPort >= 0) view.interSwitchPort = trunk.interSwitchPort;
+    if (trunk.interSwitchPort >= 0) {
+      view.interSwitchPort = trunk.interSwitchPort;
+      view.interSwitchLearning = trunk.interSwitchLearning;
+    }
     const predictor = this.#predictor();
     const assumption = this.#info.trunk.memberPrediction;
     if (predictor && assumption) {
@@ -730,6 +746,9 @@ export class TrunkService {
           throw new InvalidArgumentError(`server MAC ${formatMac(mac)} already belongs to trunk ${other.group}`);
       servers.push(mac);
     }
-    return { group: request.group, members, indexBits, servers, vid, holdDownMs, interSwitchPort };
+    const interSwitchLearning = request.interSwitchLearning ?? false;
+    if (typeof interSwitchLearning !== "boolean") throw new InvalidArgumentError(`interSwitchLearning must be true or false, not ${String(interSwitchLearning)}`);
+    if (interSwitchLearning && interSwitchPort < 0) throw new InvalidArgumentError("interSwitchLearning needs an interSwitchPort");
+    return { group: request.group, members, indexBits, servers, vid, holdDownMs, interSwitchPort, interSwitchLearning };
   }
 }

@@ -218,6 +218,8 @@ test("bad requests are rejected with typed errors and change nothing", () => {
     [{ group: 1, members: [2, 3], servers: [SERVER + 1], interSwitchPort: 2 }, "invalid-argument"],
     [{ group: 1, members: [2, 3], servers: [SERVER + 1], interSwitchPort: 0 }, "invalid-argument"],
     [{ group: 1, members: [2, 2], servers: [SERVER + 1] }, "invalid-argument"],
+    [{ group: 1, members: [2, 3], servers: [SERVER + 1], interSwitchLearning: true }, "invalid-argument"],
+    [{ group: 1, members: [2, 3], servers: [SERVER + 1], interSwitchPort: 4, interSwitchLearning: "yes" }, "invalid-argument"],
   ];
   for (const [request, code] of bad) {
     assert.throws(

@@ -114,17 +114,82 @@ describe("two switches: the same guarantees", () => {
     t.diagnostic(`switch A reprogrammed ${(reprogram.doneMs - pull.atMs).toFixed(4)} ms after the pull; ${pull.inFlight.length} frame(s) lost, all on the pulled cable`);
   });
 
-  test("a client that moves from switch A to switch B", { todo: "neither switch reports it and A keeps a stale entry: learning is off on the switch-to-switch port (docs/trunking-requests.md R3)" }, () => {
+  test("with learning off on the switch-to-switch port (the default), a client moving from A to B goes unseen", (t) => {
+    // The price of the default under the pessimistic assumption: documented in docs/trunking.md. Pinned here so a
+    // change of default or of the model's assumption shows up.
     const scenario = twoSwitchScenario({ nics: 2, clients: 8, pattern: "sequential", settings: { holdDownMs: 200, moves: { scanIntervalMs: 50, threshold: 1 } } });
     const [a, b] = scenario.switches;
     const { network } = scenario;
     const roamer = network.addClient("roamer", macFromOui(VENDOR_OUIS.intel, 0x7700aa));
     const cable = network.connect(roamer.nic(0), a.node.port(2));
     network.startFlow({ from: roamer, to: SERVER_MAC, intervalMs: 1, count: 400 });
-    network.startFlow({ from: scenario.server, to: roamer.mac, intervalMs: 1, count: 400 });
     network.run(100);
     network.recable(cable, roamer.nic(0), b.node.port(2));
     network.run(200);
-    assert.ok(a.movesOf(roamer.mac).length + b.movesOf(roamer.mac).length > 0, "the move is reported somewhere");
+    assert.equal(a.movesOf(roamer.mac).length + b.movesOf(roamer.mac).length, 0);
+    t.diagnostic("neither switch reports the move: A never learns over the link, B never knew the client before");
+  });
+});
+
+describe("two switches, learning on over the switch-to-switch link, on silicon where static entries block re-learning", () => {
+  const SILICON = { staticEntryBlocksRelearn: true };
+  const LEARNING = { ...SETTINGS, interSwitchLearning: true, assumptions: SILICON };
+
+  test("the same guarantees, no server move on either switch, and no flooding once clients are learned", (t) => {
+    const scenario = twoSwitchScenario({ nics: 4, clients: 32, pattern: "random", seed: 45, settings: LEARNING });
+    const [a, b] = scenario.switches;
+    for (const sw of [a, b]) assert.equal(sw.trunks.show().trunks[0].interSwitchLearning, true);
+    // Let every client speak once so both switches learn where it is, then measure.
+    const warmup = scenario.network.now;
+    // Hosts announce themselves with a broadcast (ARP), as they do: every switch and bridge learns where each one is.
+    scenario.network.at(warmup, () => scenario.network.send(scenario.server, { da: BROADCAST_MAC, ethertype: 0x0806, length: 64 }));
+    scenario.clients.forEach((client, i) => scenario.network.at(warmup + (i + 1) * 0.05, () => scenario.network.send(client, { da: BROADCAST_MAC, ethertype: 0x0806, length: 64 })));
+    scenario.network.run(20);
+    const floodedBefore = scenario.clients.reduce((sum, client) => sum + client.arrivals.filter((arrival) => !arrival.accepted).length, 0);
+    const started = scenario.network.now;
+    startTrunkingTraffic(scenario, { clientIntervalMs: 0.5, serverIntervalMs: 0.5, count: 60 });
+    scenario.network.run(150);
+    const bySa = serverArrivalsBySa(scenario, started, Infinity);
+    scenario.clients.forEach((client, i) => {
+      const use = bySa.get(client.mac)!;
+      const sw = homeSwitchOf(scenario, i);
+      const mask = localMembers(scenario, sw);
+      assert.equal(use.members.length, 1, `${client.name}: one member while stable`);
+      assert.equal(use.members[0], memberKey(sw, modelMappedMember(sw, mask, SERVER_MAC, client.mac)), `${client.name} reaches the server through its own switch's trunk`);
+    });
+    assert.deepEqual(outOfOrderFlows(scenario.server.arrivals), []);
+    for (const client of scenario.clients)
+      assert.equal(client.arrivals.filter((arrival) => arrival.accepted && arrival.frame.sa === SERVER_MAC && arrival.atMs >= started).length, 60, `${client.name} got every frame`);
+    for (const sw of [a, b]) {
+      assert.ok((sw.node.ingressBySa.get(INTER_SWITCH_PORT)?.get(SERVER_MAC) ?? 0) > 0, `${sw.name} saw the server over the link`);
+      assert.equal(sw.movesOf(SERVER_MAC).length, 0, `${sw.name}: no move notification for the server`);
+      assert.equal(sw.managed.logLines(/flapping/).length, 0);
+      assert.equal(sw.trunks.show().serverEntryRepairs, 0, `${sw.name}: the server's static entry never had to be re-pinned`);
+    }
+    const flooded = scenario.clients.reduce((sum, client) => sum + client.arrivals.filter((arrival) => !arrival.accepted).length, 0) - floodedBefore;
+    assert.equal(flooded, 0, "no unicast is flooded once both switches know every client");
+    t.diagnostic(`flooded copies during the measured traffic: ${flooded} (with learning off: thousands, see the test above)`);
+  });
+
+  test("a client that moves from switch A to switch B is reported", () => {
+    const scenario = twoSwitchScenario({ nics: 2, clients: 8, pattern: "sequential", settings: { ...LEARNING, moves: { scanIntervalMs: 50, threshold: 1 } } });
+    const [a, b] = scenario.switches;
+    const { network } = scenario;
+    const roamer = network.addClient("roamer", macFromOui(VENDOR_OUIS.intel, 0x7700aa));
+    const cable = network.connect(roamer.nic(0), a.node.port(2));
+    // Hosts announce themselves with a broadcast (ARP) when their link comes up: both switches learn where they are.
+    const announce = () => network.send(roamer, { da: BROADCAST_MAC, ethertype: 0x0806, length: 64 });
+    network.at(network.now + 1, announce);
+    network.startFlow({ from: roamer, to: SERVER_MAC, intervalMs: 1, count: 400 });
+    network.startFlow({ from: scenario.server, to: roamer.mac, intervalMs: 1, count: 400 });
+    network.run(100);
+    network.recable(cable, roamer.nic(0), b.node.port(2));
+    network.at(network.now + 1, announce);
+    network.run(200);
+    const onA = a.movesOf(roamer.mac);
+    const onB = b.movesOf(roamer.mac);
+    assert.ok(onA.some((move) => move.fromPort === 2 && move.toPort === INTER_SWITCH_PORT), "A: from its port 2 to the link");
+    assert.ok(onB.some((move) => move.fromPort === INTER_SWITCH_PORT && move.toPort === 2), "B: from the link to its port 2");
+    assert.equal(a.movesOf(SERVER_MAC).length + b.movesOf(SERVER_MAC).length, 0);
   });
 });

@@ -5,6 +5,7 @@
 import type { MoveMonitor, MoveMonitorSettings, MoveNotification } from "../../../modules/arl/move-monitor";
 import type { LinkMonitor, LinkMonitorSettings } from "../../../modules/link/monitor";
 import type { TrunkService } from "../../../modules/trunk/service";
+import type { Bcm53125Assumptions } from "../bcm53125/assumptions";
 import { VirtualClock } from "../clock";
 import { Network, type Arrival, type Flow, type Host, type Server, type SwitchNode } from "./fabric";
 import { clientMacs, macFromOui, VENDOR_OUIS, type LowBitPattern } from "./macs";
@@ -25,6 +26,10 @@ export interface ServiceSettings {
   moves?: Partial<MoveMonitorSettings>;
   /** Trunk hold-down before a returning member rejoins (ms). */
   holdDownMs?: number;
+  /** Learn on the switch-to-switch port (TrunkRequest.interSwitchLearning; default off). */
+  interSwitchLearning?: boolean;
+  /** Run the chip models under other named assumptions (hosts/sim/bcm53125/assumptions.ts). */
+  assumptions?: Partial<Bcm53125Assumptions>;
 }
 
 /** One BCM53125 switch with its firmware and services, placed in a network. */
@@ -37,7 +42,7 @@ export class TrunkingSwitch {
   readonly moveNotifications: MoveNotification[] = [];
 
   constructor(network: Network, name: string, settings: ServiceSettings = {}) {
-    this.managed = new ManagedSwitch({ name, clock: network.clock, links: settings.link, moves: settings.moves });
+    this.managed = new ManagedSwitch({ name, clock: network.clock, links: settings.link, moves: settings.moves, assumptions: settings.assumptions });
     const report = this.managed.boot();
     if (!report.ok || !report.chip) throw new Error(`${name}: firmware boot failed: ${report.error?.message}`);
     const firmware = this.managed.firmware;
@@ -127,6 +132,7 @@ function bringUpTrunks(network: Network, switches: TrunkingSwitch[], membersOf: 
       servers: [SERVER_MAC],
       holdDownMs: settings.holdDownMs,
       interSwitchPort,
+      interSwitchLearning: interSwitchPort === undefined ? undefined : settings.interSwitchLearning,
     }));
   }
 }

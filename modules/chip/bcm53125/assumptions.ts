@@ -52,3 +52,16 @@ export const SEARCH_ADVANCES_AFTER_RESULT_1: NamedAssumption = Object.freeze({
   statement: "the ARL search presents the next two results after the driver reads search result 1's data word (0x05/0x78)",
   source: "shared/facts/switch-chips.md §1.3 (sequence from Linux b53_arl_search_rd; advance not documented)",
 });
+
+/**
+ * Whether a STATIC ARL entry keeps its port when its MAC arrives as a source on another, learning port (facts §1.5:
+ * UNCERTAIN). The firmware assumes it does NOT (the pessimistic answer, as the simulator's model does): so it disables
+ * learning on trunk members and, by default, on the switch-to-switch port, and re-pins server entries after each ARL
+ * scan. A trunk may turn learning back on for the switch-to-switch port (TrunkRequest.interSwitchLearning) where a
+ * bench test on the silicon at hand shows this assumption false.
+ */
+export const STATIC_ENTRY_MAY_BE_RELEARNED: NamedAssumption = Object.freeze({
+  name: "BCM53125_STATIC_ENTRY_MAY_BE_RELEARNED",
+  statement: "a static ARL entry moves to another port when its MAC arrives there as a source on a learning port",
+  source: "shared/facts/switch-chips.md §1.5 (UNCERTAIN)",
+});
