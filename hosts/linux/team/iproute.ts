@@ -15,6 +15,17 @@ export function runIp(args: readonly string[], netns: string | null = null): Pro
   });
 }
 
+/** tc (iproute2's traffic control) in the named namespace; fails with a TeamError carrying tc's message. */
+export function runTc(args: readonly string[], netns: string | null = null): Promise<string> {
+  const fullArgs = netns ? ["-n", netns, ...args] : [...args];
+  return new Promise((resolve, reject) => {
+    execFile("tc", fullArgs, (error, stdout, stderr) => {
+      if (error) reject(new TeamError("kernel", `tc ${fullArgs.join(" ")} failed`, (stderr || error.message).trim()));
+      else resolve(stdout);
+    });
+  });
+}
+
 /**
  * Several ip commands in one process (`ip -batch -`): stops at the first failing line and says which.
  * Each line is an argument list, as for runIp.

@@ -8,7 +8,7 @@ import type { Worker } from "node:worker_threads";
 import type { BackendStats, MemberCounters, TeamBackend } from "../backend";
 import type { TeamConfig } from "../config";
 import { TeamError } from "../errors";
-import { interfaceExists, readInterface, restoreInterface, runIpBatch, setLinkUp, setMac, setMtu, type InterfaceState } from "../iproute";
+import { interfaceExists, readInterface, restoreInterface, runIpBatch, runTc, setLinkUp, setMac, setMtu, type InterfaceState } from "../iproute";
 import { closeFd, inNetworkNamespace, openPacketSocket, openTap } from "../sys";
 import { startTypeScriptWorker } from "../worker-bootstrap";
 import {
@@ -98,6 +98,10 @@ export class UserspaceBackend implements TeamBackend {
       await setMac(config.name, config.mac, this.#netns);
       // A long queue between the operating system and the TX read loop absorbs bursts while the loop is descheduled.
       await runIpBatch([["link", "set", "dev", config.name, "txqueuelen", String(TAP_QUEUE_FRAMES)]], this.#netns);
+      // No qdisc in front of the TAP, as the kernel team and bonding drivers have none: the TAP never stops its
+      // queue (a full queue drops), so a qdisc would only cost the sender time. Where tc or the kernel refuses
+      // (no "noqueue" root qdisc), the default qdisc stays: slower, not wrong.
+      await runTc(["qdisc", "replace", "dev", config.name, "root", "noqueue"], this.#netns).catch(() => undefined);
       if (config.mtu !== null) await setMtu(config.name, config.mtu, this.#netns);
       await setLinkUp(config.name, true, this.#netns);
       this.#txWorker = this.#startWorker({ role: "tx", tapFd: this.#tapFd, slotBits: config.slotBits, shared: this.#shared });
