@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { chooseBackend } from "../../hosts/linux/team/backend-choice";
+import { BondingBackend } from "../../hosts/linux/team/backends/bonding";
 import { formatStatus, main, parseArguments } from "../../hosts/linux/team/cli";
+import { parseTeamConfig } from "../../hosts/linux/team/config";
+import type { TeamStatus } from "../../hosts/linux/team/controller";
+import { degradedModeOf } from "../../hosts/linux/team/degraded-mode";
 
 describe("onemac-team command line", () => {
   const directory = mkdtempSync(join(tmpdir(), "onemac-cli-"));
@@ -58,12 +63,14 @@ describe("onemac-team command line", () => {
     assert.equal(JSON.parse(result.stdout).code, "not-running");
   });
 
-  it("formats a status with one row per member", () => {
-    const text = formatStatus({
+  function sampleStatus(overrides: Partial<TeamStatus> = {}): TeamStatus {
+    return {
       name: "team0",
       mac: "02:00:00:00:00:01",
       mode: "table",
       backend: "userspace",
+      backendReason: "auto: userspace, because the team module is not loaded",
+      degradedMode: null,
       slotBits: 2,
       failback: "restore",
       broadcastMember: "eth0",
@@ -75,8 +82,39 @@ describe("onemac-team command line", () => {
         { ifname: "eth1", link: "down", healthy: false, enabled: false, slots: [], txFrames: 0, txBytes: 0, rxFrames: 0, rxBytes: 0, rxDropped: 0, failures: 2, lastChange: "2024-01-01T00:01:00.000Z", lastReason: "carrier down" },
       ],
       lastError: null,
-    });
+      ...overrides,
+    };
+  }
+
+  it("formats a status with one row per member", () => {
+    const text = formatStatus(sampleStatus());
+    assert.match(text, /^backend chosen: auto: userspace/m);
+    assert.doesNotMatch(text, /DEGRADED/);
     assert.match(text, /^eth0\s+up\s+yes\s+0,2\s+5\s+300/m);
     assert.match(text, /^eth1\s+down\s+no\s+-\s+0.*carrier down/m);
+  });
+
+  it("status of a bonding team says it is the degraded mode and how it differs", () => {
+    const text = formatStatus(sampleStatus({ backend: "bonding", degradedMode: degradedModeOf("bonding"), slotTxBytes: null }));
+    assert.match(text, /^DEGRADED MODE: Linux bonding balance-xor, xmit_hash_policy layer2 \(not the patent's table\)$/m);
+    assert.match(text, /DA\[5\] XOR SA\[5\] XOR ethertype/);
+    assert.match(text, /not only the failed member's/);
+    assert.match(text, /docs\/linux-bonding-degraded\.md/);
+    assert.equal(degradedModeOf("userspace"), null);
+    assert.equal(degradedModeOf("team"), null);
+  });
+
+  it('backend "bonding" is chosen only when configured, and refused with the reason where the kernel has no bonding', async () => {
+    const config = parseTeamConfig({ mac: "02:00:00:00:00:01", members: ["eth0"], backend: "bonding" });
+    const unavailable = BondingBackend.unavailableReason();
+    if (unavailable) {
+      await assert.rejects(chooseBackend(config), (error: Error) => error.message === `backend "bonding" was asked for: ${unavailable}`);
+    } else {
+      const decision = await chooseBackend(config);
+      assert.equal(decision.backend.kind, "bonding");
+      assert.match(decision.reason, /degraded mode/);
+    }
+    const automatic = await chooseBackend(parseTeamConfig({ mac: "02:00:00:00:00:01", members: ["eth0"] })).catch(() => null);
+    assert.notEqual(automatic?.backend.kind, "bonding");
   });
 });

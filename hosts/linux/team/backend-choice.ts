@@ -1,5 +1,6 @@
 // Which backend runs: "auto" takes the kernel team driver where it is present, else the userspace backend.
-// "bonding" is documented (docs/linux-team.md) but not driven by this shim: it is not the patent's table.
+// "bonding" runs only when the configuration asks for it: it is a degraded mode, not the patent's table
+// (docs/linux-bonding-degraded.md), and `status` says so.
 import type { TeamBackend } from "./backend";
 import type { TeamConfig } from "./config";
 import { TeamError } from "./errors";
@@ -34,11 +35,12 @@ export async function chooseBackend(config: TeamConfig): Promise<BackendDecision
       if (unavailable) throw new TeamError("backend-unavailable", `backend "userspace" was asked for: ${unavailable}`);
       return { backend: new UserspaceBackend(), reason: "configured: userspace (TAP + AF_PACKET)" };
     }
-    case "bonding":
-      throw new TeamError(
-        "backend-unavailable",
-        'backend "bonding" is a documented degraded mode, not driven by onemac-team (balance-xor is not the DA table); see docs/linux-team.md',
-      );
+    case "bonding": {
+      const { BondingBackend } = await import("./backends/bonding");
+      const unavailable = BondingBackend.unavailableReason();
+      if (unavailable) throw new TeamError("backend-unavailable", `backend "bonding" was asked for: ${unavailable}`);
+      return { backend: new BondingBackend(), reason: "configured: bonding balance-xor/layer2 (degraded mode, see docs/linux-bonding-degraded.md)" };
+    }
     case "auto": {
       const { backend, unavailable } = await kernelTeam();
       if (backend) return { backend, reason: "auto: kernel team driver present" };

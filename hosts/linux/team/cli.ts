@@ -62,6 +62,10 @@ async function loadConfig(path: string): Promise<TeamConfig> {
 export function formatStatus(status: TeamStatus): string {
   const lines = [
     `team ${status.name}  mac ${status.mac}  mode ${status.mode}  backend ${status.backend}  slots ${2 ** status.slotBits} (M=${status.slotBits})  failback ${status.failback}`,
+    ...(status.degradedMode
+      ? [status.degradedMode.summary, ...status.degradedMode.differences.map((difference) => `  - ${difference}`), `  (see ${status.degradedMode.documentation})`]
+      : []),
+    ...(status.backendReason ? [`backend chosen: ${status.backendReason}`] : []),
     `broadcasts on ${status.broadcastMember ?? "(none)"}${status.activeMember !== null ? `  active ${status.activeMember}` : ""}`,
     `table ${status.table.map((owner, slot) => `${slot}:${owner ?? "-"}`).join(" ")}`,
   ];
@@ -100,7 +104,9 @@ async function up(config: TeamConfig, json: boolean, output: Output): Promise<vo
     addressing: new IpAddressing(),
     arpProbers: new PacketArpProbers(),
     log,
+    backendReason: decision.reason,
   });
+  if (decision.backend.kind === "bonding") log("running in the DEGRADED bonding mode (balance-xor, layer2): see docs/linux-bonding-degraded.md");
   await controller.start();
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => (stopping ??= controller.stop().finally(() => server.close()));

@@ -3,6 +3,7 @@
 // never interleave. Time comes from injected timers, so every policy here runs on virtual time in tests.
 import { matchesAutoJoin, type TeamConfig } from "./config";
 import type { BackendStats, TeamBackend } from "./backend";
+import { degradedModeOf, type DegradedMode } from "./degraded-mode";
 import { TeamError } from "./errors";
 import type { LinkEvent, LinkInfo, LinkMonitor } from "./links";
 import { SlotTable, type SlotOwner } from "./slot-table";
@@ -36,6 +37,8 @@ export interface TeamControllerOptions {
   /** Wall-clock milliseconds for "last change" in the status (Date.now by default). */
   readonly wallClock?: () => number;
   readonly log?: (message: string) => void;
+  /** Why this backend runs (from the backend choice), shown by `status`. */
+  readonly backendReason?: string;
 }
 
 export type MemberLink = "up" | "down" | "gone";
@@ -62,6 +65,10 @@ export interface TeamStatus {
   readonly mac: string;
   readonly mode: TeamConfig["mode"];
   readonly backend: TeamBackend["kind"];
+  /** Why this backend was chosen, or null when not told. */
+  readonly backendReason: string | null;
+  /** Set when the backend is not the patent's table (bonding): what differs. */
+  readonly degradedMode: DegradedMode | null;
   readonly slotBits: number;
   readonly failback: TeamConfig["failback"];
   readonly broadcastMember: string | null;
@@ -103,9 +110,11 @@ export class TeamController {
   #pushedTable: SlotOwner[] = [];
   #addedAddresses: string[] = [];
   #lastError: string | null = null;
+  readonly #backendReason: string | null;
 
   constructor(options: TeamControllerOptions) {
     this.#config = options.config;
+    this.#backendReason = options.backendReason ?? null;
     this.#backend = options.backend;
     this.#links = options.links;
     this.#timers = options.timers;
@@ -258,6 +267,8 @@ export class TeamController {
       mac: this.#config.mac,
       mode: this.#config.mode,
       backend: this.#backend.kind,
+      backendReason: this.#backendReason,
+      degradedMode: degradedModeOf(this.#backend.kind),
       slotBits: this.#config.slotBits,
       failback: this.#config.failback,
       broadcastMember: this.#broadcastMember,

@@ -7,6 +7,8 @@
 // What it does give: one bond device carrying the team MAC (set explicitly at creation, so it does not follow
 // the first enslaved port), members enslaved over rtnetlink, carrier monitoring by miimon with up/down delays.
 // setMemberEnabled(false) takes the member administratively down, which removes it from the usable set.
+import { existsSync, readFileSync } from "node:fs";
+import { release as osRelease } from "node:os";
 import { LinkClient } from "../../netlink/clients";
 import { NetlinkError } from "../../netlink/errors";
 import {
@@ -58,6 +60,24 @@ function describeError(error: unknown): string {
 export class BondingBackend implements TeamBackend {
   readonly kind = "bonding" as const;
   #running: RunningBond | null = null;
+
+  /**
+   * Why a bond cannot be made here, or null. Changes nothing: the bonding driver must be loaded
+   * (/sys/module/bonding), built in, or present as a module the kernel loads when a bond is created.
+   */
+  static unavailableReason(): string | null {
+    if (typeof process.getuid === "function" && process.getuid() !== 0) return "the bonding backend needs root (CAP_NET_ADMIN)";
+    if (existsSync("/sys/module/bonding")) return null;
+    const release = osRelease();
+    for (const list of [`/lib/modules/${release}/modules.builtin`, `/lib/modules/${release}/modules.dep`]) {
+      try {
+        if (/(^|\/)bonding\.ko/m.test(readFileSync(list, "utf8"))) return null;
+      } catch {
+        // No such list: look at the next one.
+      }
+    }
+    return `this kernel (${release}) has no bonding driver: /sys/module/bonding is missing and /lib/modules/${release} lists no bonding.ko`;
+  }
 
   async up(config: TeamConfig, members: readonly string[]): Promise<void> {
     if (this.#running) throw new TeamError("apply-failed", `bond ${this.#running.config.name} is already up in this backend`);
