@@ -169,6 +169,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
   }
 }
 
-if (process.argv[1] && /cli\.ts$|onemac-team$/.test(process.argv[1])) {
+// Run directly (`node --import tsx cli.ts ...`); the installed executable (bin/onemac-team.mjs) calls main itself.
+if (process.argv[1] && /cli\.ts$/.test(process.argv[1])) {
   main(process.argv.slice(2)).then((code) => process.exit(code));
 }
