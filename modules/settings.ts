@@ -5,6 +5,15 @@ import { InvalidArgumentError } from "./errors";
 /** [min, max, integer] for each setting. */
 export type SettingRanges<T> = { readonly [K in keyof T]: readonly [number, number, boolean] };
 
+/**
+ * Freezes a ranges table and each of its entries: module constants must be frozen all the way down for the XS linker
+ * to keep them in flash when the firmware is preloaded (manifest.json "preload").
+ */
+export function settingRanges<T>(ranges: SettingRanges<T>): SettingRanges<T> {
+  for (const name of Object.keys(ranges)) Object.freeze(ranges[name as keyof T]);
+  return Object.freeze(ranges);
+}
+
 /** Returns `base` with `change` applied, or throws naming the first bad setting; never modifies `base`. */
 export function mergeSettings<T extends object>(what: string, ranges: SettingRanges<T>, base: Readonly<T>, change: Partial<T>): T {
   if (change === null || typeof change !== "object") throw new InvalidArgumentError(`${what} settings must be an object`);

@@ -29,6 +29,17 @@ it("manifest.json maps every folder of firmware modules", () => {
   }
 });
 
+it("manifest.json preloads every firmware module (its code and constants live in flash, not in the XS heap)", () => {
+  // mcconfig matches "*" preload patterns against JavaScript files only, so TypeScript modules are listed one by one.
+  const manifest = JSON.parse(readFileSync(join(root, "manifest.json"), "utf8"));
+  const preloaded = new Set<string>(manifest.preload);
+  for (const file of files) {
+    const specifier = relative(root, file).replace(/\.ts$/, "");
+    if (specifier === "main") continue;
+    assert.ok(preloaded.has(specifier), `manifest.json "preload" lacks "${specifier}"`);
+  }
+});
+
 it("firmware modules import files by extension-less relative paths, or Moddable modules", () => {
   const allowedBare = new Set(["timer", "time", "embedded:io/spi", "embedded:io/serial", "embedded:io/digital"]);
   for (const file of files) {

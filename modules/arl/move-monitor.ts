@@ -17,7 +17,7 @@
 
 import type { ArlEntry, SwitchChip } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
-import { mergeSettings, type SettingRanges } from "../settings";
+import { mergeSettings, settingRanges, type SettingRanges } from "../settings";
 import { InvalidArgumentError } from "../errors";
 import { formatMac, isMac, isMulticastMac, parseMac } from "../mac";
 
@@ -118,7 +118,7 @@ const EMPTY = 0;
 const USED = 1;
 const TWO_32 = 0x100000000;
 
-const MOVE_MONITOR_RANGES: SettingRanges<MoveMonitorSettings> = Object.freeze({
+const MOVE_MONITOR_RANGES: SettingRanges<MoveMonitorSettings> = settingRanges({
   scanIntervalMs: [10, 3_600_000, false],
   windowMs: [1, 86_400_000, false],
   threshold: [1, 1_000_000, true],

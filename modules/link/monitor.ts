@@ -13,7 +13,7 @@
 
 import type { SwitchChip } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
-import { mergeSettings, type SettingRanges } from "../settings";
+import { mergeSettings, settingRanges, type SettingRanges } from "../settings";
 import { InvalidArgumentError } from "../errors";
 
 export interface LinkMonitorSettings {
@@ -94,7 +94,7 @@ const MAX_PORTS = 32;
 const TIME_EPSILON_MS = 1e-6;
 
 /** Validates a partial settings object against `base`; returns the merged settings or throws. Changes nothing. */
-const LINK_MONITOR_RANGES: SettingRanges<LinkMonitorSettings> = Object.freeze({
+const LINK_MONITOR_RANGES: SettingRanges<LinkMonitorSettings> = settingRanges({
   pollIntervalMs: [1, 60_000, false],
   upDebounceMs: [0, 600_000, false],
   flapLimit: [0, MAX_FLAP_LIMIT, true],
