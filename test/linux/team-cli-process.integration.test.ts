@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { MemberStatus, TeamStatus } from "../../hosts/linux/team/controller";
-import { runIp } from "../../hosts/linux/team/iproute";
+import { runIp, runTc } from "../../hosts/linux/team/iproute";
 import { FrameTap, NamespacePair, privilegedSkipReason, testFrame, waitFor } from "./netns-harness";
 
 const skipReason = privilegedSkipReason();
@@ -120,6 +120,8 @@ describe("onemac-team as a running process", { skip: skipReason ?? false }, () =
     assert.ok(running, `up did not report running:\n${upOutput}`);
     assert.ok(existsSync(join(runtimeDirectory, `${TEAM_NAME}.sock`)));
     assert.match(upOutput, /backend userspace \(configured: userspace/);
+    // No qdisc in front of the TAP (a full TAP queue drops, so a qdisc would only slow the sender).
+    assert.match(await runTc(["qdisc", "show", "dev", TEAM_NAME], pair.server), /^qdisc noqueue /m);
   });
 
   it("status prints one row per member: link, enabled, slots, counters, failures, last change", async () => {
