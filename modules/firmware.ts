@@ -12,6 +12,7 @@ import { MoveMonitor, type MoveMonitorSettings } from "./arl/move-monitor";
 import { LinkMonitor, type LinkMonitorSettings } from "./link/monitor";
 import { TrunkService } from "./trunk/service";
 import { Bcm53125 } from "./chip/bcm53125/driver";
+import { Bcm53125SelfTest } from "./chip/bcm53125/self-test";
 import type { SpiIo } from "./chip/spi-io";
 import type { ChipInfo, PortStatus, SwitchChip } from "./chip/switch-chip";
 import { newPortStatus } from "./chip/switch-chip";
@@ -116,6 +117,7 @@ export class Firmware {
   #links: LinkMonitor | undefined;
   #trunks: TrunkService | undefined;
   #moves: MoveMonitor | undefined;
+  #selfTest: Bcm53125SelfTest | undefined;
 
   constructor(options: FirmwareOptions) {
     const clock = options.clock ?? options.scheduler;
@@ -149,6 +151,12 @@ export class Firmware {
   get moves(): MoveMonitor {
     if (!this.#moves) throw notBooted();
     return this.#moves;
+  }
+
+  /** Checks of the chip's named assumptions on the silicon at hand (after a successful boot). */
+  get selfTest(): Bcm53125SelfTest {
+    if (!this.#selfTest) throw notBooted();
+    return this.#selfTest;
   }
 
   /** Whether boot() built the services. */
@@ -219,6 +227,8 @@ export class Firmware {
     this.#links = links;
     this.#trunks = trunks;
     this.#moves = moves;
+    this.#selfTest?.cancel();
+    this.#selfTest = new Bcm53125SelfTest({ chip: this.chip, info, scheduler: this.#scheduler, log: this.#log });
   }
 
   #startServices(): void {
