@@ -26,8 +26,16 @@ fi
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
+# The VM gets a writable /tmp and /run of its own. The repository may itself live under one of them (CI clones
+# wherever it likes): keep a view of it and put it back at the same path on top of the fresh tmpfs.
+mkdir -p /repo
+mount -o bind "/host$ONEMAC_REPO" /repo
 mount -t tmpfs tmp /host/tmp
 mount -t tmpfs run /host/run 2>/dev/null
+if [ ! -e "/host$ONEMAC_REPO/package.json" ]; then
+  mkdir -p "/host$ONEMAC_REPO"
+  mount -o bind /repo "/host$ONEMAC_REPO"
+fi
 ip link set lo up
 script="$(sed -n 's/.*onemac\.script=\([^ ]*\).*/\1/p' /proc/cmdline)"
 [ -n "$script" ] || script="test/linux/qemu/in-vm.ts"
