@@ -11,6 +11,8 @@
 //   full ARL dump of N entries = write search start + N/2 steps of (control read + 4 result reads) + a final
 //                    control read that sees the search end                                    = 2 + 10 N + 4
 //   link poll       = one 16-bit read of the link summary                                     = 4
+//                    (the driver spends one more on purpose: it selects the link page on every poll, so a chip
+//                    reset behind its back, which puts the page register back at 0, cannot fake link states)
 // The model finishes ARL operations and search steps after a named time (hosts/sim/bcm53125/assumptions.ts);
 // a driver that polls before then pays extra reads, which these rows show.
 import { Bcm53125 } from "../modules/chip/bcm53125/driver";

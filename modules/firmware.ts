@@ -17,6 +17,7 @@ import type { SpiIo } from "./chip/spi-io";
 import type { ChipInfo, PortStatus, SwitchChip } from "./chip/switch-chip";
 import { newPortStatus } from "./chip/switch-chip";
 import { InvalidArgumentError, OnemacError } from "./errors";
+import { OutageReporter } from "./outage";
 
 export const FIRMWARE_VERSION = "0.1.0";
 
@@ -35,6 +36,8 @@ export interface FirmwareOptions {
   moves?: Partial<MoveMonitorSettings>;
   /** Capacity of the move monitor's tracking table (default 256 MAC+VID pairs). */
   maxTrackedMacs?: number;
+  /** How often the firmware checks that the chip still holds its setup (detects a chip reset; default 100 ms). */
+  chipCheckIntervalMs?: number;
 }
 
 interface PollDrivenTimer {
@@ -118,10 +121,15 @@ export class Firmware {
   #trunks: TrunkService | undefined;
   #moves: MoveMonitor | undefined;
   #selfTest: Bcm53125SelfTest | undefined;
+  #chipCheckTimer: unknown;
+  #chipResets = 0;
+  #chipCheckOutage: OutageReporter | undefined;
 
   constructor(options: FirmwareOptions) {
     const clock = options.clock ?? options.scheduler;
     if (!clock) throw new InvalidArgumentError("the firmware needs a clock or a scheduler");
+    const checkMs = options.chipCheckIntervalMs ?? 100;
+    if (!(checkMs >= 1 && checkMs <= 60000)) throw new InvalidArgumentError(`chipCheckIntervalMs must be 1..60000 ms, not ${checkMs}`);
     this.#clock = clock;
     this.#options = options;
     if (options.scheduler) {
@@ -235,12 +243,39 @@ export class Firmware {
     // Without a scheduler of its own the board drives the link polls through pollLinks().
     if (!this.#pollDriven) this.#links!.start();
     this.#moves!.start();
+    this.#chipCheckOutage = new OutageReporter("chip check", this.#log);
+    this.#chipCheckTimer = this.#scheduler.repeat(this.#checkChip, this.#options.chipCheckIntervalMs ?? 100);
   }
 
   #stopServices(): void {
     this.#links?.stop();
     this.#moves?.stop();
+    if (this.#chipCheckTimer !== undefined) this.#scheduler.clear(this.#chipCheckTimer);
+    this.#chipCheckTimer = undefined;
   }
+
+  /** Times the chip was found reset and reprogrammed since boot. */
+  get chipResets(): number {
+    return this.#chipResets;
+  }
+
+  /**
+   * The chip has no interrupt line to the ESP32 here, so a reset or power glitch of the switch alone would leave it
+   * forwarding unmanaged, without trunks or static entries. Every chipCheckIntervalMs the firmware reads back the
+   * managed-mode bit; when it is gone, it sets the chip up again and rewrites every trunk. Allocation-free when the
+   * chip is fine.
+   */
+  readonly #checkChip = (): void => {
+    this.#chipCheckOutage!.run(this.#checkChipOnce);
+  };
+
+  readonly #checkChipOnce = (): void => {
+    if (this.chip.checkSetup()) return;
+    this.#chipResets++;
+    this.#log("chip: reset detected (managed mode lost); setting it up again");
+    this.chip.setup();
+    this.#trunks?.reapply();
+  };
 
   readonly #onRawLinkChange = (port: number, link: boolean): void => {
     this.#linkMask = link ? (this.#linkMask | (1 << port)) >>> 0 : (this.#linkMask & ~(1 << port)) >>> 0;
@@ -255,11 +290,16 @@ export class Firmware {
   pollLinks(): number {
     const links = this.#links;
     if (!links) return (this.#linkMask = this.chip.readLinkMask());
-    const mask = links.poll();
-    this.#linkMask = mask;
+    // Called from main.ts's Timer: an unanswering chip is reported once (OutageReporter), never thrown from here.
+    if (this.#pollOutage.run(this.#pollOnce)) this.#linkMask = links.rawMask;
     this.#pollDriven?.runDue();
-    return mask;
+    return this.#linkMask;
   }
+
+  readonly #pollOutage = new OutageReporter("link poll", (line) => this.#log(line));
+  readonly #pollOnce = (): void => {
+    this.#links!.poll();
+  };
 }
 
 function notBooted(): OnemacError {

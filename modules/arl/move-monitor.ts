@@ -17,6 +17,7 @@
 
 import type { ArlEntry, SwitchChip } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
+import { OutageReporter } from "../outage";
 import { mergeSettings, settingRanges, type SettingRanges } from "../settings";
 import { InvalidArgumentError } from "../errors";
 import { formatMac, isMac, isMulticastMac, parseMac } from "../mac";
@@ -135,6 +136,7 @@ export class MoveMonitor {
   readonly #chip: SwitchChip;
   readonly #scheduler: Scheduler;
   readonly #log: (line: string) => void;
+  readonly #outage: OutageReporter;
   #policy: TrunkedServerPolicy | undefined;
   #settings: MoveMonitorSettings;
 
@@ -193,6 +195,7 @@ export class MoveMonitor {
     this.#scheduler = options.scheduler;
     this.#policy = options.policy;
     this.#log = options.log ?? (() => {});
+    this.#outage = new OutageReporter("ARL scan", this.#log);
     let capacity = 2;
     while (capacity < maxTracked * 2) capacity *= 2;
     this.#capacity = capacity;
@@ -316,7 +319,7 @@ export class MoveMonitor {
   }
 
   readonly #onTimer = (): void => {
-    this.scan();
+    this.#outage.run(this.#scanOnce);
   };
 
   /** Forgets every record (`clear mac-address mac-move`). Tracking continues. */

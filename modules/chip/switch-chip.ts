@@ -94,6 +94,8 @@ export interface SwitchChip {
   probe(): ChipInfo;
   /** Puts the chip in managed mode with forwarding enabled; leaves the address table and trunks as they are. */
   setup(): void;
+  /** False when the chip has lost what setup() wrote (it was reset or power-cycled): run setup() and reprogram. */
+  checkSetup(): boolean;
 
   /** Bitmap of ports with link up (bit i = port i). Allocation-free: the link monitor calls it every poll. */
   readLinkMask(): number;

@@ -13,6 +13,7 @@
 
 import type { SwitchChip } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
+import { OutageReporter } from "../outage";
 import { mergeSettings, settingRanges, type SettingRanges } from "../settings";
 import { InvalidArgumentError } from "../errors";
 
@@ -110,6 +111,7 @@ export class LinkMonitor {
   readonly #chip: SwitchChip;
   readonly #scheduler: Scheduler;
   readonly #log: (line: string) => void;
+  readonly #outage: OutageReporter;
   readonly #ports: readonly number[];
   #settings: LinkMonitorSettings;
   readonly #state: Uint8Array;
@@ -141,6 +143,7 @@ export class LinkMonitor {
     this.#chip = options.chip;
     this.#scheduler = options.scheduler;
     this.#log = options.log ?? (() => {});
+    this.#outage = new OutageReporter("link poll", this.#log);
     this.#ports = Object.freeze(ports.slice());
     const n = ports.length;
     this.#state = new Uint8Array(n);
@@ -222,8 +225,13 @@ export class LinkMonitor {
   }
 
   readonly #onTimer = (): void => {
-    this.poll();
+    this.#outage.run(this.#pollOnce);
   };
+
+  /** Timed polls report a chip that stops answering once, instead of throwing out of the timer. */
+  get pollFailing(): boolean {
+    return this.#outage.failing;
+  }
 
   /**
    * One poll: reads the link bitmap (one register read), updates every port's state and notifies listeners of

@@ -276,6 +276,31 @@ export class TrunkService {
     return this.#view(trunk, false);
   }
 
+  /**
+   * Writes every trunk to the chip again, as configured and with the members now in service: static entries, learning
+   * disable, hash, group bitmaps. For a chip that lost its registers (reset or power cycle). Returns the trunks written.
+   */
+  reapply(): number {
+    let written = 0;
+    this.#learningDisabledByUs = 0; // the chip's register is back at its power-on value
+    const trunks = this.#trunks;
+    for (let i = 0; i < trunks.length; i++) {
+      const trunk = trunks[i];
+      if (!trunk) continue;
+      for (let s = 0; s < trunk.servers.length; s++) this.#addStatic(trunk.servers[s], trunk.vid, trunk.anchor);
+      written++;
+    }
+    if (written === 0) return 0;
+    this.#applyLearningDisable();
+    this.#chip.setTrunkHash(true, "sa"); // facts §1.4: 0x32/0x00 EN_TRUNK_LOCAL + HASH_SEL = 2 (SA)
+    for (let i = 0; i < trunks.length; i++) {
+      const trunk = trunks[i];
+      if (trunk) this.#writeMembers(trunk);
+    }
+    this.#log(`trunks: ${written} written to the chip again`);
+    return written;
+  }
+
   /** Removes a trunk: group disabled, static entries deleted, learning restored. Returns false if none was there. */
   remove(group: number): boolean {
     return this.#remove(group);

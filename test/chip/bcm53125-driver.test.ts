@@ -40,13 +40,28 @@ describe("BCM53125 SPI framing (facts §1.1), byte for byte", () => {
     const { chip, bus } = makeRig();
     chip.probe();
     const log = bus.capture(() => {
-      chip.readLinkMask();
-      chip.readLinkMask();
+      chip.getLearningDisabled();
+      chip.getLearningDisabled();
     });
     assert.deepEqual(log.map((t) => hex(t.mosi)), [
-      "60 fe 00", "61 ff 01", "60 00 00", "60 fe 00", "60 f0 00 00",
-      "60 fe 00", "60 00 00", "60 fe 00", "60 f0 00 00",
+      "60 fe 00", "61 ff 00", "60 3c 00", "60 fe 00", "60 f0 00 00",
+      "60 fe 00", "60 3c 00", "60 fe 00", "60 f0 00 00",
     ]);
+  });
+
+  it("the link poll selects its page every time, so a chip reset cannot turn other registers into link states", () => {
+    const { chip, bus, model } = makeRig();
+    chip.probe();
+    chip.setup();
+    model.setLink(1, true);
+    const poll = () => bus.capture(() => chip.readLinkMask()).map((t) => hex(t.mosi));
+    assert.deepEqual(poll(), ["60 fe 00", "61 ff 01", "60 00 00", "60 fe 00", "60 f0 00 00"]);
+    assert.deepEqual(poll(), ["60 fe 00", "61 ff 01", "60 00 00", "60 fe 00", "60 f0 00 00"]);
+    model.powerCycle(); // the chip's page register is back at 0
+    assert.equal(chip.readLinkMask() & 0x1f, 0b00010);
+    assert.equal(chip.checkSetup(), false, "managed mode lost");
+    chip.setup();
+    assert.equal(chip.checkSetup(), true);
   });
 
   it("writes 16-bit values LSB first", () => {

@@ -243,3 +243,34 @@ describe("one switch: a client that really moves is reported", () => {
     void CLIENT_UPLINK_PORT;
   });
 });
+
+describe("the switch chip is power-cycled under traffic", () => {
+  test("the firmware notices within one check interval, writes the trunk again, and every client is back on its mapped member", (t) => {
+    const scenario = oneSwitchScenario({ nics: 4, clients: 32, pattern: "random", seed: 17, settings: SETTINGS });
+    const sw = scenario.switches[0];
+    const model = sw.managed.model;
+    startTrunkingTraffic(scenario, { clientIntervalMs: 1, serverIntervalMs: 1, count: 400 });
+    scenario.network.run(50);
+    const registersBefore = [model.register(0x32, 0x00), model.register(0x32, 0x10), model.register(0x00, 0x3c)];
+    model.powerCycle();
+    const cycledAt = scenario.network.now;
+    scenario.network.run(150);
+    assert.equal(sw.managed.firmware.chipResets, 1);
+    const line = sw.managed.log.find((entry) => /chip: reset detected/.test(entry.text));
+    assert.ok(line && line.atMs - cycledAt <= 100 + 1, "found within one 100 ms check");
+    assert.deepEqual([model.register(0x32, 0x00), model.register(0x32, 0x10), model.register(0x00, 0x3c)], registersBefore);
+    assert.ok(model.arlEntries().some((entry) => entry.mac === SERVER_MAC && entry.isStatic), "the server's static entry is back");
+    // From here on the trunk behaves as before the power cycle.
+    const since = scenario.network.now;
+    scenario.network.run(100);
+    const bySa = serverArrivalsBySa(scenario, since, Infinity);
+    assert.equal(bySa.size, scenario.clients.length);
+    const mask = memberMaskOf(scenario);
+    for (const use of bySa.values()) {
+      assert.equal(use.members.length, 1);
+      assert.equal(use.members[0], memberKey(sw, modelMappedMember(sw, mask, SERVER_MAC, use.sa)));
+    }
+    assert.equal(sw.movesOf(SERVER_MAC).length, 0, "no move reported for the server across the power cycle");
+    t.diagnostic(`reset found ${(line!.atMs - cycledAt).toFixed(3)} ms after the power cycle`);
+  });
+});

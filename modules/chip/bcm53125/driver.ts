@@ -125,6 +125,22 @@ export class Bcm53125 implements SwitchChip {
     if (want !== mode) this.#io.write8(CTRL.PAGE, CTRL.SWITCH_MODE, want);
   }
 
+  /**
+   * Whether setup() is still in effect: false when the switch-mode register has lost its managed bit, i.e. the chip
+   * was reset or power-cycled behind the firmware's back (its registers are at power-on values and its page register
+   * at 0). Forgets every cached value first, so the check itself cannot be misled by a stale page.
+   */
+  checkSetup(): boolean {
+    this.#forgetCachedState();
+    const mode = this.#io.read8(CTRL.PAGE, CTRL.SWITCH_MODE);
+    return (mode & CTRL.SWITCH_MODE_MANAGED) !== 0;
+  }
+
+  #forgetCachedState(): void {
+    this.#io.invalidatePage();
+    this.#groupMembers[0] = this.#groupMembers[1] = -1;
+  }
+
   // ---- ports -------------------------------------------------------------------------------------------------
 
   #checkPort(port: number, allowImp: boolean): void {
@@ -133,7 +149,13 @@ export class Bcm53125 implements SwitchChip {
     if (!allowImp && port === PORTS.IMP) throw new InvalidArgumentError("port 8 is the IMP (management) port");
   }
 
+  /**
+   * The link poll selects its page every time (one 3-byte write more than a cached read): if the chip was reset since
+   * the last access, its page register is back at 0, and a poll through a stale cache would read port control bits
+   * as link states and fail trunk members over for nothing.
+   */
   readLinkMask(): number {
+    this.#io.invalidatePage();
     return this.#io.read16(STATUS.PAGE, STATUS.LINK) & PORTS.ALL_MASK;
   }
 
@@ -335,6 +357,7 @@ export class Bcm53125 implements SwitchChip {
     const io = this.#io;
     const entry = this.#entry;
     let count = 0;
+    io.invalidatePage(); // a scan starts from a timer, possibly after an unnoticed chip reset (see readLinkMask)
     io.write8(ARL.PAGE, ARL.SEARCH_CONTROL, ARL.SEARCH_START);
     // facts §1.3 "Dump": at most 4096/2 steps of two results each; one more step sees the search finish.
     const steps = (ARL.BUCKETS * ARL.BINS) / ARL.SEARCH_RESULTS + 1;
