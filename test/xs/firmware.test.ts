@@ -184,6 +184,22 @@ describe("firmware on XS (xsnap) against the BCM53125 model", () => {
     assert.ok(t.xsBench.clock.now() >= 5000);
   });
 
+  it("survives a chip power cycle and a chip that stops answering, in lockstep with Node", async () => {
+    const t = await twin();
+    await t.same("boot");
+    await t.same("trunk-configure", { ...SERVER_TRUNK, members: [0, 1] });
+    await t.same("run", { count: 20, intervalMs: 10 });
+    t.both((model) => model.powerCycle());
+    await t.same("run", { count: 20, intervalMs: 10 }); // the chip check finds it and writes the trunk again
+    for (const bench of [t.xsBench, t.nodeBench]) assert.equal(bench.model.register(0x32, 0x10), 0b11, "group bitmap written again");
+    t.both((model) => (model.faults.deadBus = "all-ones"));
+    await t.same("run", { count: 2, intervalMs: 10 }); // each poll now times out (10 ms of SPIF polls): reported, never thrown
+    t.both((model) => model.clearFaults());
+    await t.same("run", { count: 30, intervalMs: 10 });
+    const shown = await t.same<unknown>("trunks-show");
+    assert.match(JSON.stringify(shown), /"active"/);
+  });
+
   it("surfaces a dead bus as DeadBusError (code dead-bus) across the boundary", async () => {
     const t = await twin((model) => (model.faults.deadBus = "all-ones"));
     const report = await t.same<{ ok: boolean; error?: { code: string } }>("boot");
