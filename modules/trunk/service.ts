@@ -17,10 +17,10 @@
 // the hold-down. The static entries point at one member in service ("anchor"); the chip resolves a member of a
 // trunk group to the group (facts §1.4), so they are rewritten only when the anchor itself leaves.
 
-import type { ArlEntry, ChipInfo, PortCounters, SwitchChip } from "../chip/switch-chip";
+import type { ArlEntry, ChipInfo, PortCounters, SwitchChip, TrunkConfig } from "../chip/switch-chip";
 import { newArlEntry, newPortCounters } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
-import { InvalidArgumentError, TrunkLimitError } from "../errors";
+import { InvalidArgumentError, OnemacError, TrunkLimitError } from "../errors";
 import type { LinkMonitor } from "../link/monitor";
 import { formatMac, isMac, isMulticastMac, parseMac } from "../mac";
 import { TRUNK_TABLE_DEFAULT_INDEX_BITS, TrunkTable, validateTrunkTableOptions } from "./table";
@@ -185,6 +185,19 @@ interface Trunk {
   readonly holdEnds: Float64Array;
 }
 
+function configureFailed(group: number, error: unknown, outcome: string): OnemacError {
+  const code = error instanceof OnemacError ? error.code : "chip-error";
+  const message = error instanceof Error ? error.message : String(error);
+  return new OnemacError(code, `configuring trunk ${group} failed: ${message}; ${outcome}`);
+}
+
+interface ChipSnapshot {
+  learningDisabled: number;
+  learningDisabledByUs: number;
+  trunk: TrunkConfig;
+  entries: Array<{ mac: number; vid: number; entry: ArlEntry | undefined }>;
+}
+
 interface ValidRequest {
   group: number;
   members: number[];
@@ -261,13 +274,27 @@ export class TrunkService {
     const started = this.#scheduler.now();
     const anchor = lowestPort(table.upMask);
     trunk.anchor = anchor < 0 ? valid.members[0] : anchor;
-    // Static entries first: a full ARL bucket is the only likely failure, and nothing else has changed yet.
-    this.#installServerEntries(trunk, previous);
-    if (previous) this.#unprogram(previous, trunk, false);
-    this.#trunks[valid.group] = trunk;
-    this.#applyLearningDisable();
-    this.#chip.setTrunkHash(true, "sa"); // facts §1.4: 0x32/0x00 EN_TRUNK_LOCAL + HASH_SEL = 2 (SA)
-    this.#writeMembers(trunk);
+    // A chip that fails half way (an SPI timeout, a full ARL bucket) must not leave half a trunk behind: what this
+    // touches is read first and written back on failure.
+    let snapshot: ChipSnapshot;
+    try {
+      snapshot = this.#snapshot(trunk, previous);
+    } catch (error) {
+      throw configureFailed(valid.group, error, "nothing was changed");
+    }
+    try {
+      // Static entries first: a full ARL bucket is the likeliest failure, and nothing else has changed yet.
+      this.#installServerEntries(trunk, previous);
+      if (previous) this.#unprogram(previous, trunk, false, false);
+      this.#trunks[valid.group] = trunk;
+      this.#applyLearningDisable();
+      this.#chip.setTrunkHash(true, "sa"); // facts §1.4: 0x32/0x00 EN_TRUNK_LOCAL + HASH_SEL = 2 (SA)
+      this.#writeMembers(trunk);
+    } catch (error) {
+      this.#trunks[valid.group] = previous;
+      throw configureFailed(valid.group, error, this.#restore(snapshot));
+    }
+    if (previous) for (let member = 0; member < previous.holdTimers.length; member++) this.#cancelHoldDown(previous, member);
     this.#record(trunk, valid.members[0], "configure", started, false);
     this.#log(
       `trunk ${trunk.group}: members ${valid.members.join(",")}, table ${table.size} entries (M = ${table.indexBits}), ` +
@@ -580,8 +607,8 @@ export class TrunkService {
    * Takes a trunk off the chip: hold-downs cancelled, static entries the `successor` does not keep deleted, and (when
    * `disableGroup`) the group bitmap cleared.
    */
-  #unprogram(trunk: Trunk, successor: Trunk | undefined, disableGroup: boolean): void {
-    for (let member = 0; member < trunk.holdTimers.length; member++) this.#cancelHoldDown(trunk, member);
+  #unprogram(trunk: Trunk, successor: Trunk | undefined, disableGroup: boolean, cancelHoldDowns = true): void {
+    if (cancelHoldDowns) for (let member = 0; member < trunk.holdTimers.length; member++) this.#cancelHoldDown(trunk, member);
     if (disableGroup) {
       this.#chip.setTrunkMembers(trunk.group, 0);
       trunk.programmedMask = 0;
@@ -589,6 +616,46 @@ export class TrunkService {
     for (const mac of trunk.servers) {
       const kept = successor !== undefined && successor.vid === trunk.vid && successor.servers.indexOf(mac) >= 0;
       if (!kept) this.#chip.arlDelete(mac, trunk.vid);
+    }
+  }
+
+  /** What configuring `trunk` over `previous` may change on the chip, read before it changes anything. */
+  #snapshot(trunk: Trunk, previous: Trunk | undefined): ChipSnapshot {
+    const chip = this.#chip;
+    const entries: ChipSnapshot["entries"] = [];
+    const keep = (mac: number, vid: number) => {
+      for (let i = 0; i < entries.length; i++) if (entries[i].mac === mac && entries[i].vid === vid) return;
+      const entry = newArlEntry();
+      entries.push({ mac, vid, entry: chip.arlLookup(mac, vid, entry) ? entry : undefined });
+    };
+    for (const mac of trunk.servers) keep(mac, trunk.vid);
+    if (previous) for (const mac of previous.servers) keep(mac, previous.vid);
+    return {
+      learningDisabled: chip.getLearningDisabled(),
+      learningDisabledByUs: this.#learningDisabledByUs,
+      trunk: chip.readTrunkConfig(),
+      entries,
+    };
+  }
+
+  /** Writes a snapshot back. Returns a sentence for the error message: whether it could. */
+  #restore(snapshot: ChipSnapshot): string {
+    const chip = this.#chip;
+    try {
+      for (const { mac, vid, entry } of snapshot.entries) {
+        if (entry) chip.arlAdd(entry);
+        else chip.arlDelete(mac, vid);
+      }
+      chip.setLearningDisabled(snapshot.learningDisabled);
+      this.#learningDisabledByUs = snapshot.learningDisabledByUs;
+      chip.setTrunkHash(snapshot.trunk.enabled, snapshot.trunk.hash);
+      // Group bitmaps: each written back, emptied first so the overlap check cannot refuse the old layout.
+      for (const { group } of snapshot.trunk.groups) chip.setTrunkMembers(group, 0);
+      for (const { group, members } of snapshot.trunk.groups) if (members !== 0) chip.setTrunkMembers(group, members);
+      return "nothing was changed";
+    } catch (error) {
+      return `putting the previous configuration back failed too (${error instanceof Error ? error.message : String(error)}): ` +
+        "the chip is not answering; configure the trunk again once it does";
     }
   }
 
