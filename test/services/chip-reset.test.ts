@@ -3,35 +3,24 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseMac } from "../../modules/mac";
-import { makeBoard, type Board } from "./rig";
+import { makeBoard, trunkChipState } from "./rig";
 
 const SERVER = parseMac("00:1b:21:5e:00:01");
-
-function chipState(board: Board) {
-  const { model } = board;
-  return {
-    switchMode: model.register(0x00, 0x0b) & 0x03,
-    trunkControl: model.register(0x32, 0x00),
-    group0: model.register(0x32, 0x10),
-    learningDisabled: model.register(0x00, 0x3c),
-    server: model.arlEntries().filter((e) => e.mac === SERVER),
-  };
-}
 
 test("a power-cycled chip is found within one check interval and set up again, trunks and all", () => {
   const board = makeBoard();
   const { clock, model, firmware, log } = board;
   firmware.trunks.configure({ group: 0, members: [1, 2], servers: [SERVER] });
   clock.advance(50);
-  const before = chipState(board);
+  const before = trunkChipState(board);
   assert.equal(before.switchMode, 0x03);
   const reprograms = firmware.trunks.show().reprograms;
   model.powerCycle();
-  assert.notDeepEqual(chipState(board), before, "the power cycle wiped the chip");
+  assert.notDeepEqual(trunkChipState(board), before, "the power cycle wiped the chip");
   clock.advance(100);
   assert.equal(firmware.chipResets, 1);
   assert.ok(log.some((line) => /chip: reset detected/.test(line)));
-  assert.deepEqual(chipState(board), before, "setup, trunk, learning disable and the static entry are back");
+  assert.deepEqual(trunkChipState(board), before, "setup, trunk, learning disable and the static entry are back");
   assert.equal(firmware.trunks.show().reprograms, reprograms, "no member was failed over on the way");
   assert.ok(firmware.links.show().ports.every((p) => p.state === "up"), "no link was seen down");
   assert.deepEqual(model.unmodeledAccesses, []);

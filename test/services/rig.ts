@@ -68,3 +68,16 @@ export const OUI = Object.freeze({ INTEL: 0x001b21, DELL: 0xf48e38, HPE: 0x3cfdf
 export function onlyPort(mask: number): number {
   return mask !== 0 && (mask & (mask - 1)) === 0 ? 31 - Math.clz32(mask) : -1;
 }
+
+/** What the trunk service writes on the chip, read on the board side (model peeks, no SPI). */
+export function trunkChipState(board: Board) {
+  const { model } = board;
+  return {
+    switchMode: model.register(0x00, 0x0b) & 0x03,
+    trunkControl: model.register(0x32, 0x00),
+    group0: model.register(0x32, 0x10),
+    group1: model.register(0x32, 0x12),
+    learningDisabled: model.register(0x00, 0x3c),
+    arl: model.arlEntries(),
+  };
+}

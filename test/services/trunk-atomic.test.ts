@@ -4,28 +4,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { OnemacError } from "../../modules/errors";
 import { parseMac } from "../../modules/mac";
-import { makeBoard, type Board } from "./rig";
+import { makeBoard, trunkChipState } from "./rig";
 
 const OLD_SERVER = parseMac("00:1b:21:5e:00:01");
 const NEW_SERVER = parseMac("00:1b:21:5e:00:02");
-
-function chipState(board: Board) {
-  const { model } = board;
-  return {
-    trunkControl: model.register(0x32, 0x00),
-    group0: model.register(0x32, 0x10),
-    group1: model.register(0x32, 0x12),
-    learningDisabled: model.register(0x00, 0x3c),
-    arl: model.arlEntries().filter((e) => e.isStatic),
-  };
-}
 
 test("an SPI timeout at any point of a reconfiguration changes nothing", () => {
   const board = makeBoard({ firmware: { chipCheckIntervalMs: 60000 } });
   const { firmware, bus, model, clock } = board;
   firmware.trunks.configure({ group: 0, members: [1, 2], servers: [OLD_SERVER] });
   const request = { group: 0, members: [2, 3, 4], servers: [NEW_SERVER], indexBits: 4 };
-  const before = chipState(board);
+  const before = trunkChipState(board);
   const viewBefore = JSON.stringify(firmware.trunks.show());
   let failures = 0;
   let succeeded = false;
@@ -58,7 +47,7 @@ test("an SPI timeout at any point of a reconfiguration changes nothing", () => {
       model.faults.spifStuckBusy = false;
     }
     if (succeeded) break;
-    assert.deepEqual(chipState(board), before, `glitch at transaction ${k}`);
+    assert.deepEqual(trunkChipState(board), before, `glitch at transaction ${k}`);
     assert.equal(JSON.stringify(firmware.trunks.show()), viewBefore, `service state, glitch at transaction ${k}`);
   }
   assert.ok(succeeded && failures > 20, `${failures} glitch points tried`);
@@ -74,10 +63,10 @@ test("a full ARL bucket for a new server changes nothing either", () => {
   const fillers: number[] = [];
   for (let mac = 0x02aa00000000; fillers.length < 4; mac++) if (model.arlBucketOf(mac, 0) === bucket) fillers.push(mac);
   for (const mac of fillers) firmware.chip.arlAdd({ mac, vid: 0, port: 4, isStatic: true, age: false });
-  const before = chipState(board);
+  const before = trunkChipState(board);
   assert.throws(
     () => firmware.trunks.configure({ group: 0, members: [2, 3], servers: [OLD_SERVER, NEW_SERVER] }),
     (e) => e instanceof OnemacError && e.code === "arl-bucket-full" && /nothing was changed$/.test(e.message),
   );
-  assert.deepEqual(chipState(board), before);
+  assert.deepEqual(trunkChipState(board), before);
 });

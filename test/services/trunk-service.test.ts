@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { OnemacError } from "../../modules/errors";
 import { BROADCAST_MAC, formatMac, parseMac } from "../../modules/mac";
-import { makeBoard, OUI, onlyPort, randomClients, sequentialClients, type Board } from "./rig";
+import { makeBoard, OUI, onlyPort, randomClients, sequentialClients, type Board, trunkChipState } from "./rig";
 
 const SERVER = parseMac("00:1b:21:5e:00:01");
 const CLIENT_PORT = 4;
@@ -17,20 +17,9 @@ function trunkBoard(members = [0, 1, 2, 3], extra: Partial<Parameters<Board["fir
 }
 
 /** Every register the service writes, as the model holds them. */
-function chipState(board: Board) {
-  const { model } = board;
-  return {
-    trunkControl: model.register(0x32, 0x00),
-    group0: model.register(0x32, 0x10),
-    group1: model.register(0x32, 0x12),
-    learningDisabled: model.register(0x00, 0x3c),
-    arl: model.arlEntries(),
-  };
-}
-
 test("configure programs group bitmap, trunk enable + hash SA, learning disable and the server's static entry", () => {
   const board = trunkBoard();
-  const state = chipState(board);
+  const state = trunkChipState(board);
   assert.equal(state.trunkControl, 0x08 | 0x02, "facts §1.4: EN_TRUNK_LOCAL, HASH_SEL = SA");
   assert.equal(state.group0, 0b1111);
   assert.equal(state.learningDisabled & 0b1111, 0b1111, "facts §1.5: learning disabled on the members");
@@ -201,7 +190,7 @@ test("compareFailover: the table moves only the failed member's clients; the chi
 
 test("bad requests are rejected with typed errors and change nothing", () => {
   const board = trunkBoard([0, 1]);
-  const before = chipState(board);
+  const before = trunkChipState(board);
   const viewBefore = board.firmware.trunks.show();
   const bad: Array<[object, string]> = [
     [{ group: 2, members: [2, 3], servers: [SERVER] }, "trunk-limit"],
@@ -227,7 +216,7 @@ test("bad requests are rejected with typed errors and change nothing", () => {
       (e) => e instanceof OnemacError && e.code === code,
       JSON.stringify(request),
     );
-    assert.deepEqual(chipState(board), before, JSON.stringify(request));
+    assert.deepEqual(trunkChipState(board), before, JSON.stringify(request));
   }
   assert.deepEqual(board.firmware.trunks.show(), viewBefore);
   assert.throws(() => board.firmware.trunks.predict(1, SERVER), OnemacError);
