@@ -249,10 +249,6 @@ export class TrunkService {
    * programs the chip. Returns the trunk's view.
    */
   configure(request: TrunkRequest): TrunkView {
-    return this.#configure(request);
-  }
-
-  #configure(request: TrunkRequest): TrunkView {
     const valid = this.#validate(request);
     const previous = this.#trunks[valid.group];
     const table = new TrunkTable({ members: valid.members, indexBits: valid.indexBits });
@@ -330,10 +326,6 @@ export class TrunkService {
 
   /** Removes a trunk: group disabled, static entries deleted, learning restored. Returns false if none was there. */
   remove(group: number): boolean {
-    return this.#remove(group);
-  }
-
-  #remove(group: number): boolean {
     this.#checkGroup(group);
     const trunk = this.#trunks[group];
     if (!trunk) return false;
@@ -347,10 +339,6 @@ export class TrunkService {
 
   /** Every trunk as plain data (`show trunks`). With `counters`, each member's MIB counters are read (measured). */
   show(options: { counters?: boolean } = {}): TrunksView {
-    return this.#show(options);
-  }
-
-  #show(options: { counters?: boolean }): TrunksView {
     const trunks: TrunkView[] = [];
     for (const trunk of this.#trunks) if (trunk) trunks.push(this.#view(trunk, options.counters === true));
     const view: TrunksView = {
@@ -461,10 +449,6 @@ export class TrunkService {
    * on some port displaced it; facts §1.5). Returns how many were repaired. Call it after an ARL scan, not during one.
    */
   verifyServerEntries(): number {
-    return this.#verifyServerEntries();
-  }
-
-  readonly #verifyServerEntries = (): number => {
     let repaired = 0;
     const entry = this.#entry;
     // Indexed loops: this runs after every ARL scan, and on XS a for-of over an array allocates an iterator.
@@ -483,7 +467,7 @@ export class TrunkService {
     }
     this.#repairs += repaired;
     return repaired;
-  };
+  }
 
   get lastReprogram(): ReprogramRecord | undefined {
     return this.#lastReprogram ? { ...this.#lastReprogram } : undefined;
