@@ -551,6 +551,20 @@ export class MoveMonitor {
     return -1;
   }
 
+  /**
+   * Visits every unicast {MAC, VID} the last scan saw, with its port (`show mac-address`, `show trunk
+   * distribution`). Bounded by the table's capacity; allocates nothing itself. Returns how many were visited.
+   */
+  forEachTracked(visit: (mac: number, vid: number, port: number) => void): number {
+    let visited = 0;
+    for (let slot = 0; slot < this.#capacity; slot++) {
+      if (this.#state[slot] !== USED) continue;
+      visit(this.#macHigh[slot] * TWO_32 + this.#macLow[slot], this.#vid[slot], this.#port[slot]);
+      visited++;
+    }
+    return visited;
+  }
+
   /** Plain data for a console (`show mac-address mac-move`). */
   show(): MovesView {
     const settings = this.#settings;

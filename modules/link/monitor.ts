@@ -126,6 +126,8 @@ export class LinkMonitor {
   readonly #rawListeners: LinkListener[] = [];
   #rawMask = 0;
   #usableMask = 0;
+  /** Ports administratively enabled (`interface <port> disable` clears a bit): a disabled port reads as link down. */
+  #adminMask = 0xffffffff;
   #polls = 0;
   #timer: unknown = undefined;
   #primed = false;
@@ -241,8 +243,26 @@ export class LinkMonitor {
     return this.#pollOnce();
   }
 
+  /**
+   * Takes a port out of service by configuration (`interface <port> disable`) or returns it. A disabled port reads
+   * as link down from the next poll on (trunks fail over as for a pulled cable), and its loss is not counted as a
+   * flap. Returns whether anything changed.
+   */
+  setAdminEnabled(port: number, enabled: boolean): boolean {
+    this.#indexOf(port);
+    const bit = (1 << port) >>> 0;
+    const was = (this.#adminMask & bit) !== 0;
+    if (was === enabled) return false;
+    this.#adminMask = enabled ? (this.#adminMask | bit) >>> 0 : (this.#adminMask & ~bit) >>> 0;
+    return true;
+  }
+
+  isAdminEnabled(port: number): boolean {
+    return ((this.#adminMask >>> port) & 1) === 1;
+  }
+
   readonly #pollOnce = (): number => {
-    const mask = this.#chip.readLinkMask();
+    const mask = (this.#chip.readLinkMask() & this.#adminMask) >>> 0;
     const now = this.#scheduler.now();
     this.#polls++;
     const changed = this.#primed ? (mask ^ this.#rawMask) >>> 0 : 0xffffffff;
@@ -287,6 +307,12 @@ export class LinkMonitor {
     const settings = this.#settings;
     const state = this.#state[i];
     if (firstPoll) return;
+    if (!this.isAdminEnabled(port)) {
+      // taken down by configuration: not a flap
+      if (state === STATE_UP) this.#setUsable(port, false);
+      if (state !== STATE_ERR_DISABLED) this.#state[i] = STATE_DOWN;
+      return;
+    }
     this.#losses[i]++;
     const base = i * MAX_FLAP_LIMIT;
     this.#lossTimes[base + this.#lossNext[i]] = now;

@@ -17,7 +17,7 @@
 // the hold-down. The static entries point at one member in service ("anchor"); the chip resolves a member of a
 // trunk group to the group (facts §1.4), so they are rewritten only when the anchor itself leaves.
 
-import type { ArlEntry, ChipInfo, PortCounters, SwitchChip, TrunkConfig } from "../chip/switch-chip";
+import type { ArlEntry, ChipInfo, PortCounters, SwitchChip, TrunkConfig, TrunkHash } from "../chip/switch-chip";
 import { newArlEntry, newPortCounters } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
 import { InvalidArgumentError, OnemacError, TrunkLimitError } from "../errors";
@@ -88,7 +88,8 @@ export interface TrunkView {
   members: number[];
   indexBits: number;
   tableSize: number;
-  hash: "sa";
+  /** What the chip hashes on: "sa" is the patent's choice (toward the server only the source MAC varies). */
+  hash: TrunkHash;
   vid: number;
   holdDownMs: number;
   servers: string[];
@@ -228,6 +229,7 @@ export class TrunkService {
   readonly #trunks: (Trunk | undefined)[];
   readonly #entry: ArlEntry = newArlEntry();
   #learningDisabledByUs = 0;
+  #hash: TrunkHash = "sa";
   #reprograms = 0;
   #repairs = 0;
   #lastReprogram: ReprogramRecord | undefined;
@@ -284,7 +286,7 @@ export class TrunkService {
       if (previous) this.#unprogram(previous, trunk, false, false);
       this.#trunks[valid.group] = trunk;
       this.#applyLearningDisable();
-      this.#chip.setTrunkHash(true, "sa"); // facts §1.4: 0x32/0x00 EN_TRUNK_LOCAL + HASH_SEL = 2 (SA)
+      this.#chip.setTrunkHash(true, this.#hash); // facts §1.4: 0x32/0x00 EN_TRUNK_LOCAL + HASH_SEL (2 = SA)
       this.#writeMembers(trunk);
     } catch (error) {
       this.#trunks[valid.group] = previous;
@@ -315,13 +317,40 @@ export class TrunkService {
     }
     if (written === 0) return 0;
     this.#applyLearningDisable();
-    this.#chip.setTrunkHash(true, "sa"); // facts §1.4: 0x32/0x00 EN_TRUNK_LOCAL + HASH_SEL = 2 (SA)
+    this.#chip.setTrunkHash(true, this.#hash); // facts §1.4: 0x32/0x00 EN_TRUNK_LOCAL + HASH_SEL (2 = SA)
     for (let i = 0; i < trunks.length; i++) {
       const trunk = trunks[i];
       if (trunk) this.#writeMembers(trunk);
     }
     this.#log(`trunks: ${written} written to the chip again`);
     return written;
+  }
+
+  /** The hash every trunk group uses (the chip has one for all groups, facts §1.4). */
+  get hash(): TrunkHash {
+    return this.#hash;
+  }
+
+  /**
+   * Selects what the chip hashes trunk traffic on (`trunk-load-balance`). Only "sa" follows the patent: the member
+   * predictions are made for it and are withheld for the others. Validated first; written at once when a trunk is
+   * configured, otherwise with the next trunk. Throws TrunkLimitError for a hash the chip does not have.
+   */
+  setHash(hash: TrunkHash): void {
+    const hashes = this.#info.trunk.hashes;
+    if (hashes.indexOf(hash) < 0)
+      throw new TrunkLimitError(`the ${this.#info.model} cannot hash trunks on "${String(hash)}" (it can: ${hashes.join(", ")})`);
+    if (hash === this.#hash) return;
+    const previous = this.#hash;
+    this.#hash = hash;
+    if (!this.#trunks.some((t) => t !== undefined)) return;
+    try {
+      this.#chip.setTrunkHash(true, hash); // facts §1.4: 0x32/0x00 HASH_SEL
+    } catch (error) {
+      this.#hash = previous;
+      throw error;
+    }
+    this.#log(`trunks: hash ${hash}`);
   }
 
   /** Removes a trunk: group disabled, static entries deleted, learning restored. Returns false if none was there. */
@@ -332,7 +361,7 @@ export class TrunkService {
     this.#unprogram(trunk, undefined, true);
     this.#trunks[group] = undefined;
     this.#applyLearningDisable();
-    if (!this.#trunks.some((t) => t !== undefined)) this.#chip.setTrunkHash(false, "sa");
+    if (!this.#trunks.some((t) => t !== undefined)) this.#chip.setTrunkHash(false, this.#hash);
     this.#log(`trunk ${group}: removed`);
     return true;
   }
@@ -432,6 +461,16 @@ export class TrunkService {
       }
     }
     return 0;
+  }
+
+  /** The group `port` is a member of, or -1. */
+  groupOf(port: number): number {
+    const trunks = this.#trunks;
+    for (let t = 0; t < trunks.length; t++) {
+      const trunk = trunks[t];
+      if (trunk && trunk.table.isMember(port)) return trunk.group;
+    }
+    return -1;
   }
 
   isTrunkedServer(mac: number): boolean {
@@ -669,6 +708,7 @@ export class TrunkService {
     const chip = this.#chip;
     const assumption = this.#info.trunk.memberPrediction;
     if (this.#info.trunk.writableTableEntries > 0 || typeof chip.predictMember !== "function" || !assumption) return undefined;
+    if (this.#hash !== "sa") return undefined; // the named assumption describes the SA hash only
     return {
       predict: (sa, mask) => chip.predictMember!(sa, mask),
       label: `predicted (assumption ${assumption.name}: ${assumption.statement}; ${assumption.source})`,
@@ -708,7 +748,7 @@ export class TrunkService {
       members: table.members.slice(),
       indexBits: table.indexBits,
       tableSize: table.size,
-      hash: "sa",
+      hash: this.#hash,
       vid: trunk.vid,
       holdDownMs: trunk.holdDownMs,
       servers: trunk.servers.map(formatMac),
