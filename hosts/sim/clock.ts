@@ -42,6 +42,11 @@ export class SimCpu implements Scheduler {
   busyFor(ms: number): number {
     return this.clock.advance(ms, this);
   }
+
+  /** The CPU stops (reset, power cut): every timer its code had set is cleared. Returns how many. */
+  halt(): number {
+    return this.clock.clearTimersOf(this);
+  }
 }
 
 export interface VirtualClockOptions {
@@ -116,6 +121,13 @@ export class VirtualClock implements Scheduler {
     const index = this.#timers.indexOf(handle);
     if (index >= 0) this.#timers.splice(index, 1);
     this.#nextDueStale = true;
+  }
+
+  /** Clears every timer that runs `cpu`'s code (the CPU was reset or lost power). Returns how many. */
+  clearTimersOf(cpu: SimCpu): number {
+    const mine = this.#timers.filter((timer) => timer.cpu === cpu);
+    for (const timer of mine) this.clear(timer);
+    return mine.length;
   }
 
   /** Timers registered and not cleared (scheduled or suspended). */
