@@ -1,9 +1,14 @@
 // The firmware's core, independent of where it runs: main.ts (Moddable), hosts/sim (Node) and hosts/xs (xsnap)
 // hand it an SPI instance, a clock or a scheduler, and a log sink. boot() probes the chip and builds the services
-// (link monitor, trunks, MAC move monitor) the console drives:
+// (link monitor, trunks, MAC move monitor, ports, configuration) the console drives:
 //   firmware.links   LinkMonitor   show(), configure({...}), recover(port)
 //   firmware.trunks  TrunkService  configure({...}), remove(group), show(), showTrunk(group), predict(), compareFailover()
 //   firmware.moves   MoveMonitor   show(), configure({...}), exempt(mac | {vlan}), unexempt(), clearRecords(), scan()
+//   firmware.ports   PortService   show(), setEnabled(), setName(), clearCounters()
+//   firmware.config  ConfigManager running / startup, change(), save(), erase(), armRevert(), confirm()
+//   firmware.logs    LogRing       every log line, for `show logging` and the console
+// Configuration reaches the services only through firmware.config; boot() applies the startup config from flash
+// (options.storage) after building the services and before starting them.
 // With a Scheduler the services run on it (link polls every pollIntervalMs, ARL scans every scanIntervalMs). With a
 // plain Clock they run from pollLinks(): each call polls the links and runs whatever timed work has fallen due.
 
@@ -13,7 +18,11 @@ import { LinkMonitor, type LinkMonitorSettings } from "./link/monitor";
 import { TrunkService } from "./trunk/service";
 import { Bcm53125 } from "./chip/bcm53125/driver";
 import { Bcm53125SelfTest } from "./chip/bcm53125/self-test";
-import type { SpiIo } from "./chip/spi-io";
+import { CountingSpi, type SpiIo, type SpiStats } from "./chip/spi-io";
+import { ConfigManager } from "./config/manager";
+import { ConfigStore, type KeyValueStorage } from "./config/store";
+import { LogRing } from "./log";
+import { PortService } from "./ports/service";
 import type { ChipInfo, PortStatus, SwitchChip } from "./chip/switch-chip";
 import { newPortStatus } from "./chip/switch-chip";
 import { InvalidArgumentError, OnemacError } from "./errors";
@@ -38,6 +47,10 @@ export interface FirmwareOptions {
   maxTrackedMacs?: number;
   /** How often the firmware checks that the chip still holds its setup (detects a chip reset; default 100 ms). */
   chipCheckIntervalMs?: number;
+  /** Flash for the startup config (Moddable's `preference` module has this shape). Without it nothing is saved. */
+  storage?: KeyValueStorage;
+  /** Lines `show logging` keeps (default 64). */
+  logCapacity?: number;
 }
 
 interface PollDrivenTimer {
@@ -113,6 +126,10 @@ export class Firmware {
   readonly #pollDriven: PollDrivenScheduler | undefined;
   readonly #options: FirmwareOptions;
   readonly #log: (line: string) => void;
+  readonly #logs: LogRing;
+  readonly #spi: CountingSpi;
+  readonly #store: ConfigStore | undefined;
+  readonly #startedMs: number;
   readonly #spiHz: number;
   readonly #status: PortStatus = newPortStatus();
   #info: ChipInfo | undefined;
@@ -120,6 +137,8 @@ export class Firmware {
   #links: LinkMonitor | undefined;
   #trunks: TrunkService | undefined;
   #moves: MoveMonitor | undefined;
+  #ports: PortService | undefined;
+  #config: ConfigManager | undefined;
   #selfTest: Bcm53125SelfTest | undefined;
   #chipCheckTimer: unknown;
   #chipResets = 0;
@@ -138,9 +157,15 @@ export class Firmware {
       this.#pollDriven = new PollDrivenScheduler(clock);
       this.#scheduler = this.#pollDriven;
     }
-    this.#log = options.log ?? (() => {});
+    this.#logs = new LogRing({ clock, capacity: options.logCapacity });
+    const sink = options.log;
+    if (sink) this.#logs.addListener((_atMs, text) => sink(text));
+    this.#log = this.#logs.writer;
+    this.#startedMs = clock.now();
     this.#spiHz = options.spiHz ?? 0;
-    this.chip = new Bcm53125({ spi: options.spi, clock });
+    this.#spi = new CountingSpi(options.spi);
+    this.#store = options.storage ? new ConfigStore({ storage: options.storage }) : undefined;
+    this.chip = new Bcm53125({ spi: this.#spi, clock });
   }
 
   /** Link monitor (after a successful boot). */
@@ -159,6 +184,33 @@ export class Firmware {
   get moves(): MoveMonitor {
     if (!this.#moves) throw notBooted();
     return this.#moves;
+  }
+
+  /** Front-panel ports: names, administrative state, counters (after a successful boot). */
+  get ports(): PortService {
+    if (!this.#ports) throw notBooted();
+    return this.#ports;
+  }
+
+  /** Running and startup configuration (after a successful boot). */
+  get config(): ConfigManager {
+    if (!this.#config) throw notBooted();
+    return this.#config;
+  }
+
+  /** Every log line since boot, as far as the ring holds them (also before and without a chip). */
+  get logs(): LogRing {
+    return this.#logs;
+  }
+
+  /** SPI transactions and bytes since the firmware started. */
+  spiStats(): SpiStats {
+    return this.#spi.stats();
+  }
+
+  /** Milliseconds since the firmware started. */
+  uptimeMs(): number {
+    return this.#clock.now() - this.#startedMs;
   }
 
   /** Checks of the chip's named assumptions on the silicon at hand (after a successful boot). */
@@ -204,6 +256,7 @@ export class Firmware {
         ports.push({ port, link: status.link, speed: status.speed, fullDuplex: status.fullDuplex });
         log(`port ${port}: ${describePort(status)}`);
       }
+      this.#config!.applyStartup();
       this.#startServices();
       log(`boot: ready in ${(this.#clock.now() - started).toFixed(3)} ms`);
       return { ok: true, chip: info, ports };
@@ -232,9 +285,12 @@ export class Firmware {
     moves.addScanListener(() => {
       trunks.verifyServerEntries();
     });
+    const ports = new PortService({ chip: this.chip, info, links, membership: trunks });
     this.#links = links;
     this.#trunks = trunks;
     this.#moves = moves;
+    this.#ports = ports;
+    this.#config = new ConfigManager({ services: { links, trunks, moves, ports }, info, scheduler: this.#scheduler, store: this.#store, log: this.#log });
     this.#selfTest?.cancel();
     this.#selfTest = new Bcm53125SelfTest({ chip: this.chip, info, scheduler: this.#scheduler, log: this.#log });
   }
@@ -274,6 +330,7 @@ export class Firmware {
     this.#chipResets++;
     this.#log("chip: reset detected (managed mode lost); setting it up again");
     this.chip.setup();
+    this.#ports?.reapply();
     this.#trunks?.reapply();
   };
 

@@ -25,7 +25,7 @@ export class WatchedSpi implements SpiIo {
 
 export const SPI_HZ = 20e6;
 
-export function makeBoard(options: { up?: number[]; firmware?: Partial<FirmwareOptions> } = {}) {
+export function makeBoard(options: { up?: number[]; firmware?: Partial<FirmwareOptions>; beforeBoot?: (model: Bcm53125Model) => void } = {}) {
   const clock = new VirtualClock();
   const model = new Bcm53125Model({ clock });
   for (const port of options.up ?? [0, 1, 2, 3, 4]) model.setLink(port, true);
@@ -33,6 +33,7 @@ export function makeBoard(options: { up?: number[]; firmware?: Partial<FirmwareO
   const spi = new SimSPI({ device: model, hz: SPI_HZ, mode: 3, time: clock, cpu });
   const bus = new WatchedSpi(spi);
   const log: string[] = [];
+  options.beforeBoot?.(model);
   const firmware = new Firmware({ spi: bus, scheduler: cpu, log: (line) => log.push(line), spiHz: SPI_HZ, ...options.firmware });
   const report = firmware.boot();
   if (!report.ok) throw new Error(`boot failed: ${report.error?.message}`);
