@@ -9,7 +9,7 @@
 // bucket, so a bucket's load is an ESTIMATE: each member's tx frames split evenly over the client MACs it carries
 // (by the chip's predicted choice where there is one, else by the table). Both the text and the JSON say so.
 import type { PortCounters } from "../../chip/switch-chip";
-import { formatMac, macLowBits } from "../../mac";
+import { formatMac, macLowBits, parseMac } from "../../mac";
 import type { MemberState, TrunkView } from "../../trunk/service";
 import type { ConsoleIo } from "../types";
 import { formatPercent, formatPortList, LOAD_BALANCE_NAMES, padStart, percent, trunkName, wrapItems, writeTable } from "./show-format";
@@ -96,13 +96,15 @@ export function trunkDistribution(view: TrunkView, tracked: TrackedAddresses, co
   const k = memberPorts.length;
 
   // Client MACs of this trunk: learned anywhere but on its members, and not its servers.
+  const servers: number[] = [];
+  for (let s = 0; s < view.servers.length; s++) servers.push(parseMac(view.servers[s]));
   const clientMacs: number[] = [];
   const carriers: number[] = [];
   const carried = new Array<number>(k).fill(0);
   for (let i = 0; i < tracked.macs.length; i++) {
     const mac = tracked.macs[i];
     if (view.members.indexOf(tracked.ports[i]) >= 0) continue;
-    if (view.servers.indexOf(formatMac(mac)) >= 0) continue;
+    if (servers.indexOf(mac) >= 0) continue;
     clientMacs.push(mac);
     const carrier = prediction ? prediction.bySaLowBits[macLowBits(mac, prediction.saBits)] : view.table[macLowBits(mac, view.indexBits)];
     carriers.push(carrier);

@@ -8,7 +8,7 @@ import { FIRMWARE_VERSION, type Firmware } from "../../firmware";
 import type { PortCounters } from "../../chip/switch-chip";
 import { newPortCounters } from "../../chip/switch-chip";
 import type { SelfTestResult } from "../../chip/bcm53125/self-test";
-import { formatMac } from "../../mac";
+import { formatMac, parseMac } from "../../mac";
 import type { PortView } from "../../ports/service";
 import type { TrunkView } from "../../trunk/service";
 import { renderRunningConfig } from "../running-config";
@@ -303,26 +303,30 @@ function showMacAddress(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, j
   if (args.given("trunk")) wantTrunk = configuredTrunk(firmware, args.trunk()).group;
   if (args.given("mac")) wantMac = args.mac();
 
-  const rows: MacRow[] = [];
-  const servers: string[] = [];
+  // The trunk a port filter also covers (a member port shows its trunk's entries).
+  const portTrunk = wantPort >= 0 ? firmware.trunks.groupOf(wantPort) : -1;
+  const wanted = (mac: number, port: number, group: number): boolean =>
+    (wantMac < 0 || mac === wantMac) && (wantTrunk < 0 || group === wantTrunk) && (wantPort < 0 || port === wantPort || (portTrunk >= 0 && group === portTrunk));
+
+  const selected: MacRow[] = [];
+  const serverMacs: number[] = [];
+  const serverVids: number[] = [];
   for (const t of trunks)
     for (const server of t.servers) {
-      servers.push(`${server}/${t.vid}`);
-      rows.push({ vlan: t.vid, mac: server, type: "static", port: t.anchorPort, trunk: trunkName(t.group) });
+      const mac = parseMac(server);
+      serverMacs.push(mac);
+      serverVids.push(t.vid);
+      if (wanted(mac, t.anchorPort, t.group)) selected.push({ vlan: t.vid, mac: server, type: "static", port: t.anchorPort, trunk: trunkName(t.group) });
     }
   const tracked = trackedAddresses(firmware);
   for (let i = 0; i < tracked.macs.length; i++) {
-    const mac = formatMac(tracked.macs[i]);
-    if (servers.indexOf(`${mac}/${tracked.vids[i]}`) >= 0) continue;
+    const mac = tracked.macs[i];
+    let server = false;
+    for (let s = 0; s < serverMacs.length && !server; s++) server = serverMacs[s] === mac && serverVids[s] === tracked.vids[i];
+    if (server) continue;
     const group = firmware.trunks.groupOf(tracked.ports[i]);
-    rows.push({ vlan: tracked.vids[i], mac, type: "dynamic", port: tracked.ports[i], trunk: group >= 0 ? trunkName(group) : null });
-  }
-  const selected: MacRow[] = [];
-  for (const row of rows) {
-    if (wantMac >= 0 && row.mac !== formatMac(wantMac)) continue;
-    if (wantTrunk >= 0 && row.trunk !== trunkName(wantTrunk)) continue;
-    if (wantPort >= 0 && row.port !== wantPort && !(row.trunk !== null && row.trunk === trunkName(firmware.trunks.groupOf(wantPort)))) continue;
-    selected.push(row);
+    if (!wanted(mac, tracked.ports[i], group)) continue;
+    selected.push({ vlan: tracked.vids[i], mac: formatMac(mac), type: "dynamic", port: tracked.ports[i], trunk: group >= 0 ? trunkName(group) : null });
   }
   selected.sort((a, b) => a.vlan - b.vlan || (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
   let statics = 0;
@@ -509,22 +513,22 @@ function needsServices(run: CommandSpec["run"]): CommandSpec["run"] {
 }
 
 export const SHOW_COMMANDS: readonly CommandSpec[] = Object.freeze([
-  spec("show version", "firmware version, switch chip and SPI clock", "any", true, showVersion),
-  spec("show system", "uptime, memory, SPI statistics, chip resets, configuration state", "any", true, showSystem),
-  spec("show interfaces [{brief|counters}] [<port>]", "ports: link, speed/duplex, link monitor, trunk, counters", "any", true, needsServices(showInterfaces)),
-  spec("show trunks", "trunks: load balancing, members and their state, server MACs, table", "any", true, needsServices(showTrunks)),
-  spec("show trunk distribution [<trunk>]", "each table bucket: member, client MACs, load; members' shares", "any", true, needsServices(showDistribution)),
-  spec("show mac-address [{<port>|<trunk>|<mac>}] [count]", "learned and static MAC addresses", "any", true, needsServices(showMacAddress)),
+  spec("show version", "Firmware version, switch chip and SPI clock", "any", true, showVersion),
+  spec("show system", "Uptime, memory, SPI statistics, chip resets, configuration state", "any", true, showSystem),
+  spec("show interfaces [{brief|counters}] [<port>]", "Ports: link, speed/duplex, link monitor, trunk, counters", "any", true, needsServices(showInterfaces)),
+  spec("show trunks", "Trunks: load balancing, members and their state, server MACs, table", "any", true, needsServices(showTrunks)),
+  spec("show trunk distribution [<trunk>]", "Each table bucket: member, client MACs, load; members' shares", "any", true, needsServices(showDistribution)),
+  spec("show mac-address [{<port>|<trunk>|<mac>}] [count]", "Learned and static MAC addresses", "any", true, needsServices(showMacAddress)),
   spec("show mac-move", "MAC move (flapping) records, settings, exemptions, statistics", "any", true, needsServices(showMacMove)),
-  spec("show logging", "the log buffer, oldest first", "any", true, showLogging),
-  spec("show running-config", "the configuration in use, as commands", "any", true, needsServices(showRunningConfig)),
-  spec("show startup-config", "the configuration saved in flash, as commands", "any", true, needsServices(showStartupConfig)),
-  spec("show config", "the configuration saved in flash (same as show startup-config)", "any", true, needsServices(showStartupConfig)),
-  spec("show errdisable", "err-disabled ports (link flapping) and recovery", "any", true, needsServices(showErrdisable)),
-  spec("clear counters", "port counters start again from zero", "exec", false, needsServices(clearCounters)),
-  spec("clear mac-move", "forget the MAC move records", "exec", false, needsServices(clearMacMove)),
-  spec("test trunk load-balance <mac:src> [<mac:dst>]", "which trunk member a source MAC takes", "exec", true, needsServices(testLoadBalance)),
-  spec("self-test static-relearn <mac>", "check on this chip whether static ARL entries are re-learned", "exec", true, needsServices(selfTestStaticRelearn)),
-  spec("self-test arl-search", "check on this chip that the ARL search visits every entry once", "exec", true, needsServices(selfTestArlSearch)),
+  spec("show logging", "The log buffer, oldest first", "any", true, showLogging),
+  spec("show running-config", "The configuration in use, as commands", "any", true, needsServices(showRunningConfig)),
+  spec("show startup-config", "The configuration saved in flash, as commands", "any", true, needsServices(showStartupConfig)),
+  spec("show config", "The configuration saved in flash (same as show startup-config)", "any", true, needsServices(showStartupConfig)),
+  spec("show errdisable", "Err-disabled ports (link flapping) and recovery", "any", true, needsServices(showErrdisable)),
+  spec("clear counters", "Port counters start again from zero", "exec", false, needsServices(clearCounters)),
+  spec("clear mac-move", "Forget the MAC move records", "exec", false, needsServices(clearMacMove)),
+  spec("test trunk load-balance <mac:src> [<mac:dst>]", "Which trunk member a source MAC takes", "exec", true, needsServices(testLoadBalance)),
+  spec("self-test static-relearn <mac>", "Check on this chip whether static ARL entries are re-learned", "exec", true, needsServices(selfTestStaticRelearn)),
+  spec("self-test arl-search", "Check on this chip that the ARL search visits every entry once", "exec", true, needsServices(selfTestArlSearch)),
 ]);
 
