@@ -1,0 +1,281 @@
+// The console on a UART through ECMA-419 Serial (embedded:io/serial; shared/facts/moddable-and-xs.md "ECMA-419 Serial
+// on ESP32"): bytes read in onReadable go to the console session; text the session writes is queued in a ring
+// allocated once and written in pieces that fit the 128-byte hardware FIFO as onWritable reports room (a write beyond
+// the FIFO throws "output full" on the device).
+//
+// The Serial class and its pins come in through the options, as Moddable's sensor drivers take their IO:
+//   new UartConsole({ ...device.Serial.default, Serial: device.io.Serial, baud: 115200, session })
+// When output comes faster than the wire takes it and the ring is full, the oldest pending output is dropped and a
+// visible "[console: N bytes of output dropped]" line takes its place: never silently.
+// Text is sent as ASCII (no TextEncoder on XS 13.3): any other character goes out as "?".
+
+/** What the console needs of an ECMA-419 Serial instance. */
+export interface SerialPort {
+  read(): ArrayBuffer | number | undefined;
+  write(data: Uint8Array): void;
+  close(): void;
+}
+
+export interface SerialConstructorOptions {
+  port?: number | string;
+  receive?: number | string;
+  transmit?: number | string;
+  baud: number;
+  format: "buffer";
+  onReadable: (count: number) => void;
+  onWritable: (count: number) => void;
+}
+
+/** Any class whose instances look like SerialPort: it is called with SerialConstructorOptions. (The parameter is
+ *  `never` so that classes declaring stricter option types, like the SDK typings' Serial, are accepted.) */
+export type SerialClass = new (options: never) => SerialPort;
+type SerialConstructor = new (options: SerialConstructorOptions) => SerialPort;
+
+/** Where typed bytes go: a ConsoleSession. */
+export interface ConsoleInput {
+  input(bytes: Uint8Array | ArrayBuffer, count?: number): void;
+  inputByte(byte: number): void;
+}
+
+export interface UartConsoleOptions {
+  /** The ECMA-419 Serial class (device.io.Serial). `io` is accepted too, as in device.Serial.default. */
+  Serial?: SerialClass;
+  io?: SerialClass;
+  port?: number | string;
+  receive?: number | string;
+  transmit?: number | string;
+  /** Default 115200. */
+  baud?: number;
+  /** Receives what is typed. May be set later with `attach` (the session writes through this console). */
+  session?: ConsoleInput;
+  /** Output ring size, bytes (256..65536, default 4096). */
+  outputBytes?: number;
+  /** The hardware TX FIFO, bytes (default 128): never more than this is written before onWritable says so. */
+  fifoBytes?: number;
+}
+
+export const DEFAULT_CONSOLE_BAUD = 115200;
+export const DEFAULT_OUTPUT_BYTES = 4096;
+export const UART_FIFO_BYTES = 128;
+const MIN_OUTPUT_BYTES = 256;
+const MAX_OUTPUT_BYTES = 65536;
+const MARKER_BYTES = 64;
+/** Reads per onReadable (each returns whatever is waiting). */
+const MAX_READS_PER_EVENT = 4;
+/** What a non-ASCII character goes out as. */
+const QUESTION_MARK = 0x3f;
+
+export class UartConsole {
+  readonly #serial: SerialPort;
+  #session: ConsoleInput | undefined;
+  readonly #ring: Uint8Array;
+  #head = 0;
+  #count = 0;
+  readonly #fifoBytes: number;
+  /** Bytes the FIFO can take now, as the last onWritable said minus what was written since. */
+  #room: number;
+  readonly #marker = new Uint8Array(MARKER_BYTES);
+  #markerLength = 0;
+  #markerSent = 0;
+  #unreportedDrops = 0;
+  readonly #one = new Uint8Array(1);
+  #flushing = false;
+  #closed = false;
+  #bytesIn = 0;
+  #bytesOut = 0;
+  #dropped = 0;
+  #readErrors = 0;
+
+  constructor(options: UartConsoleOptions) {
+    if (!options || typeof options !== "object") throw new TypeError("UART console options required");
+    const Serial = options.Serial ?? options.io;
+    if (typeof Serial !== "function") throw new TypeError("UART console: the Serial class is required (Serial: device.io.Serial)");
+    const outputBytes = options.outputBytes ?? DEFAULT_OUTPUT_BYTES;
+    if (!Number.isInteger(outputBytes) || outputBytes < MIN_OUTPUT_BYTES || outputBytes > MAX_OUTPUT_BYTES)
+      throw new RangeError(`UART console: outputBytes must be ${MIN_OUTPUT_BYTES}..${MAX_OUTPUT_BYTES}, not ${String(outputBytes)}`);
+    const fifoBytes = options.fifoBytes ?? UART_FIFO_BYTES;
+    if (!Number.isInteger(fifoBytes) || fifoBytes < 1 || fifoBytes > 4096)
+      throw new RangeError(`UART console: fifoBytes must be 1..4096, not ${String(fifoBytes)}`);
+    this.#ring = new Uint8Array(outputBytes);
+    this.#fifoBytes = fifoBytes;
+    // The FIFO is empty when the port opens; if it is not, the first write throws and we wait for onWritable.
+    this.#room = fifoBytes;
+    this.#session = options.session;
+    const serialOptions: SerialConstructorOptions = {
+      baud: options.baud ?? DEFAULT_CONSOLE_BAUD,
+      format: "buffer",
+      onReadable: (count: number) => this.#onReadable(count),
+      onWritable: (count: number) => this.#onWritable(count),
+    };
+    if (options.port !== undefined) serialOptions.port = options.port;
+    if (options.receive !== undefined) serialOptions.receive = options.receive;
+    if (options.transmit !== undefined) serialOptions.transmit = options.transmit;
+    this.#serial = new (Serial as unknown as SerialConstructor)(serialOptions);
+  }
+
+  /** Sets where typed bytes go (when the session is built after this console). */
+  attach(session: ConsoleInput): void {
+    this.#session = session;
+  }
+
+  /** Queues text for the wire and sends what fits now. Never throws. */
+  write(text: string): void {
+    if (this.#closed || typeof text !== "string") return;
+    const ring = this.#ring;
+    const capacity = ring.length;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (this.#count === capacity) {
+        // full: the oldest pending byte gives way
+        this.#head = this.#head + 1 === capacity ? 0 : this.#head + 1;
+        this.#count--;
+        this.#dropped++;
+        this.#unreportedDrops++;
+      }
+      let at = this.#head + this.#count;
+      if (at >= capacity) at -= capacity;
+      ring[at] = code < 0x80 ? code : QUESTION_MARK;
+      this.#count++;
+    }
+    this.#flush();
+  }
+
+  /** Bytes received from the wire. */
+  get bytesIn(): number {
+    return this.#bytesIn;
+  }
+
+  /** Bytes written to the FIFO (drop markers included). */
+  get bytesOut(): number {
+    return this.#bytesOut;
+  }
+
+  /** Output bytes dropped because the ring was full. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Output bytes waiting for room in the FIFO. */
+  get pending(): number {
+    return this.#count + (this.#markerLength - this.#markerSent);
+  }
+
+  /** Reads or session calls that threw (the console keeps going). */
+  get readErrors(): number {
+    return this.#readErrors;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#count = 0;
+    this.#markerLength = this.#markerSent = 0;
+    try {
+      this.#serial.close();
+    } catch {
+      // closing a port that failed is not worth an exception
+    }
+  }
+
+  #onReadable(count: number): void {
+    if (this.#closed) return;
+    let remaining = count > 0 ? count : 1;
+    for (let reads = 0; reads < MAX_READS_PER_EVENT && remaining > 0; reads++) {
+      let data: ArrayBuffer | number | undefined;
+      try {
+        data = this.#serial.read();
+      } catch {
+        this.#readErrors++;
+        return;
+      }
+      if (data === undefined) return;
+      const session = this.#session;
+      if (typeof data === "number") {
+        this.#bytesIn++;
+        remaining--;
+        if (session) session.inputByte(data);
+        continue;
+      }
+      const length = data.byteLength;
+      if (length === 0) return;
+      this.#bytesIn += length;
+      remaining -= length;
+      if (session) {
+        try {
+          session.input(data);
+        } catch {
+          this.#readErrors++;
+        }
+      }
+    }
+  }
+
+  #onWritable(count: number): void {
+    if (this.#closed) return;
+    this.#room = count > this.#fifoBytes ? this.#fifoBytes : count > 0 ? count : 0;
+    this.#flush();
+  }
+
+  /** Writes pending output (a drop marker first, where output was dropped) while the FIFO has room. */
+  #flush(): void {
+    if (this.#flushing || this.#closed) return;
+    this.#flushing = true;
+    try {
+      // each pass empties the marker, builds one, or writes a contiguous piece of the ring: at most a few per flush
+      for (let pass = 0; pass < 8 && this.#room > 0; pass++) {
+        if (this.#markerSent < this.#markerLength) {
+          const n = Math.min(this.#room, this.#markerLength - this.#markerSent);
+          if (!this.#send(this.#marker, this.#markerSent, n)) return;
+          this.#markerSent += n;
+          continue;
+        }
+        if (this.#unreportedDrops > 0) {
+          this.#buildMarker(this.#unreportedDrops);
+          this.#unreportedDrops = 0;
+          continue;
+        }
+        if (this.#count === 0) return;
+        const capacity = this.#ring.length;
+        const n = Math.min(this.#room, this.#count, capacity - this.#head);
+        if (!this.#send(this.#ring, this.#head, n)) return;
+        this.#head += n;
+        if (this.#head === capacity) this.#head = 0;
+        this.#count -= n;
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  /** One FIFO write. False when the port refused it (full after all): wait for onWritable. */
+  #send(source: Uint8Array, offset: number, n: number): boolean {
+    let piece: Uint8Array;
+    if (n === 1) {
+      this.#one[0] = source[offset];
+      piece = this.#one;
+    } else {
+      piece = source.subarray(offset, offset + n);
+    }
+    try {
+      this.#serial.write(piece);
+    } catch {
+      this.#room = 0;
+      return false;
+    }
+    this.#room -= n;
+    this.#bytesOut += n;
+    return true;
+  }
+
+  #buildMarker(dropped: number): void {
+    const text = "\r\n[console: " + dropped + " bytes of output dropped]\r\n";
+    const length = Math.min(text.length, MARKER_BYTES);
+    for (let i = 0; i < length; i++) this.#marker[i] = text.charCodeAt(i);
+    this.#markerLength = length;
+    this.#markerSent = 0;
+  }
+}
