@@ -46,7 +46,7 @@ function err(line: string, mode: "exec" | "config" = "config"): string {
   return result.message;
 }
 
-function values(line: string, mode: "exec" | "config" = "config") {
+function values(line: string, mode: "exec" | "config" = "config"): Record<string, unknown> {
   const result = ok(line, mode);
   return { pattern: result.spec.pattern, json: result.json, ...(result.args as unknown as { toJSON(): Record<string, unknown> }).toJSON() };
 }

@@ -1,0 +1,111 @@
+// A console interpreter over a simulated board (test/services/rig.ts: the real firmware over the BCM53125 model, one
+// VirtualClock) for the configure, replay and hostile-input tests. `type(line)` behaves like a session: a line goes to
+// a pending readSecret first, otherwise to execute(); a held prompt (write memory) is waited for on virtual time.
+import { ConsoleInterpreter } from "../../modules/console/interpreter";
+import type { ConsoleContext, ConsoleIo } from "../../modules/console/types";
+import type { KeyValueStorage } from "../../modules/config/store";
+import type { FirmwareOptions } from "../../modules/firmware";
+import { makeBoard, type Board } from "../services/rig";
+
+/** Moddable's Preference shape, in memory. */
+export class MemoryFlash implements KeyValueStorage {
+  readonly values = new Map<string, ArrayBuffer | string | number | boolean>();
+  get(domain: string, key: string) {
+    return this.values.get(`${domain}/${key}`);
+  }
+  set(domain: string, key: string, value: ArrayBuffer | string | number | boolean) {
+    this.values.set(`${domain}/${key}`, value);
+  }
+  delete(domain: string, key: string) {
+    this.values.delete(`${domain}/${key}`);
+  }
+  keys(domain: string) {
+    return [...this.values.keys()].filter((k) => k.startsWith(`${domain}/`)).map((k) => k.slice(domain.length + 1));
+  }
+}
+
+export class TestConsole {
+  readonly ctx: ConsoleContext;
+  readonly interpreter: ConsoleInterpreter;
+  /** Everything printed since the console started (prompts of secrets included, as "<prompt>"). */
+  transcript = "";
+  reloads = 0;
+  #secret: ((line: string) => void) | undefined;
+  #holds = 0;
+  readonly io: ConsoleIo;
+
+  constructor(readonly board: Board, options: { start?: boolean } = {}) {
+    let seed = 1;
+    this.ctx = {
+      firmware: board.firmware,
+      clock: board.clock,
+      reload: () => {
+        this.reloads++;
+      },
+      random: (bytes) => {
+        for (let i = 0; i < bytes.length; i++) bytes[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+      },
+    };
+    this.io = {
+      write: (text) => {
+        this.transcript += text;
+      },
+      readSecret: (prompt, onLine) => {
+        if (this.#secret) throw new Error("two readSecret calls pending");
+        this.transcript += prompt;
+        this.#secret = onLine;
+      },
+      hold: () => {
+        this.#holds++;
+        let released = false;
+        return () => {
+          if (released) throw new Error("a hold released twice");
+          released = true;
+          this.#holds--;
+        };
+      },
+    };
+    this.interpreter = new ConsoleInterpreter(this.ctx);
+    if (options.start !== false) this.interpreter.start(this.io);
+  }
+
+  get secretPending(): boolean {
+    return this.#secret !== undefined;
+  }
+
+  get held(): boolean {
+    return this.#holds > 0;
+  }
+
+  /** Types one line (and Enter); returns what it printed. Waits (virtual time) while the prompt is held. */
+  type(line: string): string {
+    const before = this.transcript.length;
+    const secret = this.#secret;
+    if (secret) {
+      this.#secret = undefined;
+      secret(line);
+    } else this.interpreter.execute(line, this.io);
+    for (let i = 0; i < 10_000 && this.#holds > 0; i++) this.board.clock.advance(1);
+    if (this.#holds > 0) throw new Error(`"${line}" held the prompt for 10 s`);
+    return this.transcript.slice(before);
+  }
+
+  /** Types each line; throws on the first that prints an error. */
+  typeAll(lines: readonly string[]): void {
+    for (const line of lines) {
+      const out = this.type(line);
+      if (/^% /m.test(out)) throw new Error(`"${line}" failed: ${out.trim()}`);
+    }
+  }
+
+  get running() {
+    return this.board.firmware.config.running;
+  }
+}
+
+export function makeConsoleBoard(options: { firmware?: Partial<FirmwareOptions>; flash?: MemoryFlash; start?: boolean } = {}) {
+  const flash = options.flash ?? new MemoryFlash();
+  const board = makeBoard({ firmware: { storage: flash, ...options.firmware } });
+  const console = new TestConsole(board, { start: options.start });
+  return { board, console, flash };
+}
