@@ -7,6 +7,7 @@ import { newPortCounters } from "../../modules/chip/switch-chip";
 import type { TrunkView } from "../../modules/trunk/service";
 import type { ConsoleIo } from "../../modules/console/types";
 import {
+  ascii,
   formatAge,
   formatDuration,
   formatPortList,
@@ -15,6 +16,7 @@ import {
   portsOfMask,
   trunkName,
   wrapItems,
+  writeJson,
   writeTable,
 } from "../../modules/console/commands/show-format";
 import { ROUTER_WARNING_MIN_FRAMES, trunkDistribution } from "../../modules/console/commands/show-distribution";
@@ -127,4 +129,14 @@ test("router warning needs >= 75 % on one member, a single client MAC there, two
   assert.equal(trunkDistribution(v, tracked, counters({ 0: ROUTER_WARNING_MIN_FRAMES - 1, 1: 0 })).warning, undefined);
   const oneUp = { ...v, memberPorts: [v.memberPorts[0], { ...v.memberPorts[1], state: "down" as const }] };
   assert.equal(trunkDistribution(oneUp, tracked, counters({ 0: 1000 })).warning, undefined);
+});
+
+test("ASCII for the UART: the facts' section sign spelled out in text, escaped in JSON", () => {
+  assert.equal(ascii("switch-chips.md \u00a71.4 (UNCERTAIN)"), "switch-chips.md section 1.4 (UNCERTAIN)");
+  assert.equal(ascii("caf\u00e9"), "caf?");
+  assert.equal(ascii("plain"), "plain");
+  const out = collect();
+  writeJson(out.io, { source: "md \u00a71.4", name: "caf\u00e9" });
+  assert.equal(out.text(), '{"source":"md \\u00a71.4","name":"caf\\u00e9"}\n');
+  assert.deepEqual(JSON.parse(out.text()), { source: "md \u00a71.4", name: "caf\u00e9" });
 });

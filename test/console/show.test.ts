@@ -350,7 +350,7 @@ test("| json is refused on clear commands and misplaced, by the grammar", () => 
   assert.match(console.run("show version | json extra").error!, /only accepted at the end/);
 });
 
-test("no line of any command's output is longer than the console's 240 characters", () => {
+test("every command's output is ASCII (the UART sends nothing else) in lines of at most 240 characters", () => {
   const { board, console } = showBoard({ firmware: { storage: new MemoryStorage() } });
   configureTrunk(board, [0, 1, 2, 3]);
   board.firmware.ports.setName(0, "x".repeat(32));
@@ -359,10 +359,15 @@ test("no line of any command's output is longer than the console's 240 character
     "show version", "show system", "show interfaces", "show interfaces brief", "show interfaces counters", "show trunks",
     "show trunk distribution", "show mac-address", "show mac-address count", "show mac-move", "show logging",
     "show running-config", "show startup-config", "show errdisable", "test trunk load-balance 3c:07:54:00:00:13",
+    "self-test arl-search",
   ];
   for (const line of lines) {
     const text = console.text(line);
     assert.ok(text.endsWith("\n"), line);
     for (const printed of text.split("\n")) assert.ok(printed.length <= 240, `${line}: ${printed.length} characters: ${printed}`);
+    assert.doesNotMatch(text, /[^\x00-\x7f]/, line);
+    const json = console.text(`${line} | json`);
+    assert.doesNotMatch(json, /[^\x00-\x7f]/, `${line} | json`);
+    JSON.parse(json);
   }
 });

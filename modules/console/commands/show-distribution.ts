@@ -12,7 +12,7 @@ import type { PortCounters } from "../../chip/switch-chip";
 import { formatMac, macLowBits, parseMac } from "../../mac";
 import type { MemberState, TrunkView } from "../../trunk/service";
 import type { ConsoleIo } from "../types";
-import { formatPercent, formatPortList, LOAD_BALANCE_NAMES, padStart, percent, trunkName, wrapItems, writeTable } from "./show-format";
+import { ascii, formatPercent, formatPortList, LOAD_BALANCE_NAMES, padStart, percent, trunkName, wrapItems, writeTable } from "./show-format";
 
 /** The warning needs at least this share of the trunk's measured tx frames on one member ... */
 export const ROUTER_WARNING_SHARE = 75;
@@ -225,7 +225,7 @@ export function writeDistribution(io: ConsoleIo, d: TrunkDistribution): void {
       `chip programmed with ${d.chipProgramming === "table" ? "the table itself" : "the group bitmap and its own hash"}\n`,
   );
   const predicted = d.prediction !== undefined;
-  if (d.prediction) io.write(`Chip's member: ${d.prediction.label}\n`);
+  if (d.prediction) io.write(`Chip's member: ${ascii(d.prediction.label)}\n`);
   io.write(`Load ${d.load.measured}.\nEst. frames are an ${d.load.estimate}.\n\n`);
 
   const headers = predicted ? ["Bucket", "Table", "Predicted", "Est. frames", "Client MACs"] : ["Bucket", "Member", "Est. frames", "Client MACs"];

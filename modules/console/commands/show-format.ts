@@ -135,9 +135,20 @@ export function formatMode(link: boolean, speed: number, fullDuplex: boolean): s
   return link ? `${speed}/${fullDuplex ? "full" : "half"}` : "-";
 }
 
-/** `| json`: the data as one JSON document on one line. */
+/**
+ * Text for a console that sends ASCII only (modules/console/uart.ts turns anything else into "?"): the section sign
+ * of the facts' references becomes "section ", any other non-ASCII character "?".
+ */
+export function ascii(text: string): string {
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  return text.replace(/\u00a7\s*/g, "section ").replace(/[^\x00-\x7f]/g, "?");
+}
+
+/** `| json`: the data as one JSON document on one line; non-ASCII characters as \u escapes, so nothing is lost. */
 export function writeJson(io: ConsoleIo, data: unknown): void {
-  io.write(JSON.stringify(data) + "\n");
+  let text = JSON.stringify(data);
+  if (/[^\x00-\x7f]/.test(text)) text = text.replace(/[^\x00-\x7f]/g, (c) => "\\u" + padStart(c.charCodeAt(0).toString(16), 4).replace(/ /g, "0"));
+  io.write(text + "\n");
 }
 
 /** Words joined into lines of at most `perLine` items, the first after `first`, the rest indented by `indent`. */

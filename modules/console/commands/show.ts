@@ -15,6 +15,7 @@ import { renderRunningConfig } from "../running-config";
 import type { CommandArgs, CommandSpec, ConsoleContext, ConsoleIo } from "../types";
 import { trunkDistribution, writeDistribution, type TrackedAddresses } from "./show-distribution";
 import {
+  ascii,
   formatAge,
   formatDuration,
   formatMode,
@@ -256,7 +257,7 @@ function showTrunks(_args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json
     io.write(`  Members: ${states.join("; ")}\n`);
     io.write(`  Hold-down: ${formatDuration(t.holdDownMs)}; chip: ${t.chipProgramming === "table" ? "table written" : "group bitmap + own hash (no writable table)"}\n`);
     if (t.interSwitchPort !== undefined) io.write(`  Switch-to-switch port: ${t.interSwitchPort} (learning ${t.interSwitchLearning ? "on" : "off"})\n`);
-    if (t.prediction) io.write(`  Chip's member: ${t.prediction.label}\n`);
+    if (t.prediction) io.write(`  Chip's member: ${ascii(t.prediction.label)}\n`);
   }
 }
 
@@ -377,7 +378,7 @@ function showLogging(_args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, jso
   const entries = logs.entries();
   if (json) return writeJson(io, { capacity: logs.capacity, total: logs.total, dropped: logs.dropped, entries });
   io.write(`Log buffer: ${entries.length} of ${logs.capacity} lines kept, ${logs.total} written since boot, ${logs.dropped} dropped (oldest first; time in seconds)\n`);
-  for (let i = 0; i < entries.length; i++) io.write(`[${formatTimestamp(entries[i].atMs)}] ${entries[i].text}\n`);
+  for (let i = 0; i < entries.length; i++) io.write(`[${formatTimestamp(entries[i].atMs)}] ${ascii(entries[i].text)}\n`);
 }
 
 function showErrdisable(_args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json: boolean): void {
@@ -454,15 +455,15 @@ function testLoadBalance(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, 
   for (const t of trunks) {
     io.write(`${t.trunk}: table index ${t.tableIndex} (low bits of the source MAC) -> member port ${t.tableMember < 0 ? "none" : t.tableMember}\n`);
     if (t.predictedChipMember !== undefined)
-      io.write(`  chip: port ${t.predictedChipMember < 0 ? "none" : t.predictedChipMember}, ${t.label}\n`);
+      io.write(`  chip: port ${t.predictedChipMember < 0 ? "none" : t.predictedChipMember}, ${ascii(t.label ?? "")}\n`);
     else if (loadBalance !== "src-mac") io.write(`  chip: no prediction for ${loadBalance} (the named assumption describes the source-MAC hash only)\n`);
   }
 }
 
 function writeVerdict(io: ConsoleIo, result: SelfTestResult): void {
   io.write(`self-test ${result.check}: ${result.assumption.name} ${result.verdict.toUpperCase()}\n`);
-  io.write(`  assumption: ${result.assumption.statement} (${result.assumption.source})\n`);
-  io.write(`  evidence: ${result.evidence}\n`);
+  io.write(`  assumption: ${ascii(result.assumption.statement)} (${ascii(result.assumption.source)})\n`);
+  io.write(`  evidence: ${ascii(result.evidence)}\n`);
 }
 
 function selfTestArlSearch(_args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json: boolean): void {
