@@ -149,3 +149,19 @@ test("distribution errors: a trunk that is not configured; no trunk at all", () 
   assert.match(console.run("show trunk distribution trk2").error!, /trk2 is not configured/);
   assert.match(console.run("show trunk distribution trk9").error!, /^% /);
 });
+
+test("with a hash other than src-mac the distribution says the buckets are the table's, not the chip's choice", () => {
+  const { board, console } = showBoard();
+  configureTrunk(board, [0, 1]);
+  board.firmware.config.change((draft) => {
+    draft.loadBalance = "dst-mac";
+  });
+  sendFromClients(board, sequentialClients(OUI.DELL, 4), 1);
+  const d = console.json("show trunk distribution").trunks[0];
+  assert.equal(d.loadBalance, "dst-mac");
+  assert.equal(d.prediction, undefined);
+  assert.match(d.note, /not on the source MAC/);
+  const text = console.text("show trunk distribution");
+  assert.ok(text.includes(`Note: ${d.note}`));
+  assert.doesNotMatch(text, /Predicted/);
+});

@@ -71,6 +71,8 @@ export interface TrunkDistribution {
   memberLoad: DistributionMember[];
   /** Client MACs in the buckets (tracked ARL entries not on this trunk, servers excluded). */
   clients: number;
+  /** Set when the chip does not hash on the source MAC: the buckets are then the table's, not the chip's choice. */
+  note?: string;
   warning?: string;
 }
 
@@ -187,6 +189,10 @@ export function trunkDistribution(view: TrunkView, tracked: TrackedAddresses, co
     clients: clientMacs.length,
   };
   if (prediction) result.prediction = { label: prediction.label, saBits: prediction.saBits };
+  if (view.hash !== "sa")
+    result.note =
+      `the chip hashes on ${result.loadBalance}, not on the source MAC: the buckets show the patent's table, not where the chip sends ` +
+      'frames, and the load estimate follows the table ("trunk-load-balance src-mac" restores the patent\'s choice)';
   const warning = routerWarning(result, clientMacs, carriers);
   if (warning) result.warning = warning;
   return result;
@@ -257,6 +263,7 @@ export function writeDistribution(io: ConsoleIo, d: TrunkDistribution): void {
   writeTable(io, memberHeaders, memberRows, numeric);
   io.write(`${d.clients} client MACs; ${d.load.totalTxFrames} tx frames measured toward the server`);
   io.write(d.load.unattributedTxFrames > 0 ? `, ${d.load.unattributedTxFrames} on members carrying no learned client MAC\n` : "\n");
+  if (d.note) io.write(`Note: ${d.note}\n`);
   if (d.warning) io.write(`WARNING: ${d.warning}\n`);
 }
 
