@@ -9,20 +9,29 @@
 
 /** `<hostname># ` or `<hostname>(<mode>)# ` (hostname: a letter, then letters, digits, dashes; at most 32). */
 const COMMAND_PROMPT = /^[A-Za-z][A-Za-z0-9-]{0,31}(\([A-Za-z0-9-]{1,24}\))?# $/;
-/** A password prompt (`Password: `, `New password: `, `Retype password: `). */
+/** A password prompt (`Password: `, `New password: `, `Retype password: `): the answer is not echoed. */
 const SECRET_PROMPT = /^[A-Za-z][A-Za-z ]{0,30}[Pp]assword: $/;
+/** A question (`Proceed with reload? [y/N] `): the answer is read like a password, not echoed. */
+const QUESTION_PROMPT = /^[ -~]{1,200}\[[yY]\/[nN]\] $/;
 /** Output kept per command (characters); past it the oldest lines are dropped and counted. */
 export const MAX_TRANSCRIPT_CHARS = 1 << 20;
 /** A line longer than this is broken (the console's own lines are far shorter). */
 const MAX_SCREEN_LINE = 4096;
 
-export type PromptKind = "command" | "secret";
+/** "command": the next line is a command (echoed); "secret" and "question": the next line is an answer (not echoed). */
+export type PromptKind = "command" | "secret" | "question";
 
 /** What kind of prompt `line` (the screen's last, unfinished line) is, or undefined. */
 export function promptKind(line: string): PromptKind | undefined {
   if (COMMAND_PROMPT.test(line)) return "command";
   if (SECRET_PROMPT.test(line)) return "secret";
+  if (QUESTION_PROMPT.test(line)) return "question";
   return undefined;
+}
+
+/** The line typed after a prompt of this kind is not echoed (a password or the answer to a question). */
+export function answersWithoutEcho(kind: PromptKind | undefined): boolean {
+  return kind === "secret" || kind === "question";
 }
 
 /** True when an output line is a console error. */
@@ -44,10 +53,11 @@ export class ScreenLines {
   /** 0: text; 1: ESC seen; 2: inside ESC [ ... ; 3: ESC O x. */
   #escape = 0;
   #parameter = "";
+  readonly #decoder = new TextDecoder("utf-8");
 
-  /** Feeds output bytes (ASCII; other bytes become "?"). */
+  /** Feeds output bytes (UTF-8, a character may be split between calls) or text. */
   write(data: Uint8Array | string): void {
-    const text = typeof data === "string" ? data : Buffer.from(data).toString("latin1");
+    const text = typeof data === "string" ? data : this.#decoder.decode(data, { stream: true });
     for (let i = 0; i < text.length; i++) this.#char(text.charCodeAt(i));
   }
 
@@ -97,8 +107,8 @@ export class ScreenLines {
         if (this.#cursor > 0) this.#cursor--;
         return;
       default:
-        if (code < 0x20 || code === 0x7f) return; // bell and other controls
-        this.#put(code < 0x7f ? String.fromCharCode(code) : "?");
+        if (code < 0x20 || (code >= 0x7f && code < 0xa0)) return; // bell and other controls
+        this.#put(String.fromCharCode(code));
     }
   }
 
@@ -157,7 +167,7 @@ export class CommandTranscript {
   /** Finished lines when the board restarted (undefined: it did not). */
   #restartMark: number | undefined;
 
-  /** `typed` is the line as sent (without its line end); `secret` when it answers a password prompt (no echo). */
+  /** `typed` is the line as sent (without its line end); `secret` when the console does not echo it (a password). */
   constructor(typed: string, options: { secret?: boolean } = {}) {
     this.#typed = typed.trim();
     this.#secret = options.secret === true;

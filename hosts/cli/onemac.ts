@@ -7,7 +7,7 @@
 //   the console shows its prompt again (no echo, no prompt), then the next. Exit status 0 when every command
 //   succeeded, 1 when one printed an error ("% ..."), 2 when the port could not be used or a prompt never came.
 import { SerialPort } from "serialport";
-import { CommandTranscript, promptKind, ScreenLines } from "./console-transcript";
+import { answersWithoutEcho, CommandTranscript, promptKind, ScreenLines } from "./console-transcript";
 
 const DEFAULT_BAUD = 115200;
 const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -123,7 +123,7 @@ async function runCommands(port: SerialPort, options: ConsoleOptions): Promise<n
   let prompt = await synchronize(port, options.timeoutMs);
   let failed = false;
   for (const command of options.commands) {
-    const answer = await runCommand(port, command, promptKind(prompt) === "secret", options.timeoutMs);
+    const answer = await runCommand(port, command, answersWithoutEcho(promptKind(prompt)), options.timeoutMs);
     if (answer.lines.length > 0) process.stdout.write(answer.lines.join("\n") + "\n");
     if (answer.failed) failed = true;
     prompt = answer.prompt;
