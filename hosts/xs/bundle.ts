@@ -10,6 +10,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 /** Moddable module specifiers -> the xsnap host's stand-ins. */
 export const MODDABLE_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   timer: here("./timer.ts"),
+  preference: here("./preference.ts"),
 });
 
 let cached: Promise<string> | undefined;
