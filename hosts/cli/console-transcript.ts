@@ -10,7 +10,7 @@
 /** `<hostname># ` or `<hostname>(<mode>)# ` (hostname: a letter, then letters, digits, dashes; at most 32). */
 const COMMAND_PROMPT = /^[A-Za-z][A-Za-z0-9-]{0,31}(\([A-Za-z0-9-]{1,24}\))?# $/;
 /** A password prompt (`Password: `, `New password: `, `Retype password: `): the answer is not echoed. */
-const SECRET_PROMPT = /^[A-Za-z][A-Za-z ]{0,30}[Pp]assword: $/;
+const SECRET_PROMPT = /^([A-Za-z][A-Za-z ]{0,30} )?[Pp]assword: $/;
 /** A question (`Proceed with reload? [y/N] `): the answer is read like a password, not echoed. */
 const QUESTION_PROMPT = /^[ -~]{1,200}\[[yY]\/[nN]\] $/;
 /** Output kept per command (characters); past it the oldest lines are dropped and counted. */
