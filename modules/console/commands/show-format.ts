@@ -140,14 +140,16 @@ export function formatMode(link: boolean, speed: number, fullDuplex: boolean): s
  * of the facts' references becomes "section ", any other non-ASCII character "?".
  */
 export function ascii(text: string): string {
-  if (!/[^\x00-\x7f]/.test(text)) return text;
-  return text.replace(/\u00a7\s*/g, "section ").replace(/[^\x00-\x7f]/g, "?");
+  // A positive class on purpose: on XS 13.3 (xsnap) the negated class /[^\x00-\x7f]/ matches every character.
+  // Literals, not module constants: a preloaded module's objects are read-only and a /g regex writes lastIndex.
+  if (!/[\u0080-\uffff]/.test(text)) return text;
+  return text.replace(/\u00a7\s*/g, "section ").replace(/[\u0080-\uffff]/g, "?");
 }
 
 /** `| json`: the data as one JSON document on one line; non-ASCII characters as \u escapes, so nothing is lost. */
 export function writeJson(io: ConsoleIo, data: unknown): void {
   let text = JSON.stringify(data);
-  if (/[^\x00-\x7f]/.test(text)) text = text.replace(/[^\x00-\x7f]/g, (c) => "\\u" + padStart(c.charCodeAt(0).toString(16), 4).replace(/ /g, "0"));
+  if (/[\u0080-\uffff]/.test(text)) text = text.replace(/[\u0080-\uffff]/g, (c) => "\\u" + padStart(c.charCodeAt(0).toString(16), 4).replace(/ /g, "0"));
   io.write(text + "\n");
 }
 

@@ -309,7 +309,11 @@ function showMacAddress(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, j
   const wanted = (mac: number, port: number, group: number): boolean =>
     (wantMac < 0 || mac === wantMac) && (wantTrunk < 0 || group === wantTrunk) && (wantPort < 0 || port === wantPort || (portTrunk >= 0 && group === portTrunk));
 
+  // `count` counts without building the rows.
+  const countOnly = args.has("count");
   const selected: MacRow[] = [];
+  let statics = 0;
+  let dynamics = 0;
   const serverMacs: number[] = [];
   const serverVids: number[] = [];
   for (const t of trunks)
@@ -317,25 +321,23 @@ function showMacAddress(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, j
       const mac = parseMac(server);
       serverMacs.push(mac);
       serverVids.push(t.vid);
-      if (wanted(mac, t.anchorPort, t.group)) selected.push({ vlan: t.vid, mac: server, type: "static", port: t.anchorPort, trunk: trunkName(t.group) });
+      if (!wanted(mac, t.anchorPort, t.group)) continue;
+      statics++;
+      if (!countOnly) selected.push({ vlan: t.vid, mac: server, type: "static", port: t.anchorPort, trunk: trunkName(t.group) });
     }
-  const tracked = trackedAddresses(firmware);
-  for (let i = 0; i < tracked.macs.length; i++) {
-    const mac = tracked.macs[i];
-    let server = false;
-    for (let s = 0; s < serverMacs.length && !server; s++) server = serverMacs[s] === mac && serverVids[s] === tracked.vids[i];
-    if (server) continue;
-    const group = firmware.trunks.groupOf(tracked.ports[i]);
-    if (!wanted(mac, tracked.ports[i], group)) continue;
-    selected.push({ vlan: tracked.vids[i], mac: formatMac(mac), type: "dynamic", port: tracked.ports[i], trunk: group >= 0 ? trunkName(group) : null });
-  }
+  firmware.moves.forEachTracked((mac, vid, port) => {
+    for (let s = 0; s < serverMacs.length; s++) if (serverMacs[s] === mac && serverVids[s] === vid) return; // listed above
+    const group = firmware.trunks.groupOf(port);
+    if (!wanted(mac, port, group)) return;
+    dynamics++;
+    if (!countOnly) selected.push({ vlan: vid, mac: formatMac(mac), type: "dynamic", port, trunk: group >= 0 ? trunkName(group) : null });
+  });
+  // Formatted MACs are fixed-width lower-case hex: text order is numeric order.
   selected.sort((a, b) => a.vlan - b.vlan || (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
-  let statics = 0;
-  for (const row of selected) if (row.type === "static") statics++;
   const stats = firmware.moves.show().stats;
-  const totals = { dynamic: selected.length - statics, static: statics, total: selected.length, untrackedAddresses: stats.untracked, arlScans: stats.scans };
-  if (json) return writeJson(io, args.has("count") ? totals : { entries: selected, ...totals });
-  if (args.has("count")) {
+  const totals = { dynamic: dynamics, static: statics, total: statics + dynamics, untrackedAddresses: stats.untracked, arlScans: stats.scans };
+  if (json) return writeJson(io, countOnly ? totals : { entries: selected, ...totals });
+  if (countOnly) {
     io.write(`Dynamic Address Count: ${totals.dynamic}\nStatic Address Count: ${totals.static}\nTotal Mac Addresses: ${totals.total}\n`);
   } else {
     const table: string[][] = selected.map((r) => [String(r.vlan), r.mac, r.type, r.trunk === null ? String(r.port) : r.port < 0 ? r.trunk : `${r.trunk} (port ${r.port})`]);
