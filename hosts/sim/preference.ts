@@ -108,8 +108,10 @@ export function preferenceStats(): PreferenceStats {
   return { ...stats };
 }
 
+/** Zeroes the counters, and the fill of the current NVS page (so the next page erase comes after a full page). */
 export function resetPreferenceStats(): void {
   stats = emptyStats();
+  entriesInPage = 0;
 }
 
 /** Changes the flash time estimate (a partial change; FLASH_TIMING is the default). */
@@ -278,11 +280,11 @@ function powerCheck(tear: () => void, erase: () => void, what: string): void {
   throw new PowerCutError(`power cut while writing ${what}`);
 }
 
-/** A torn value: the first part of what was being written, the rest garbled (worse than NVS, whose entries carry a CRC). */
+/** A torn value: the type byte and the first half of the payload, its last byte garbled (worse than NVS, whose entries carry a CRC). */
 function torn(bytes: Uint8Array): Uint8Array {
-  const keep = Math.max(1, Math.floor(bytes.length / 2));
-  const out = bytes.slice(0, keep);
-  if (out.length > 1) out[out.length - 1] ^= 0x5a;
+  const payload = bytes.length - 1;
+  const out = bytes.slice(0, 1 + Math.ceil(payload / 2));
+  if (payload > 0) out[out.length - 1] ^= 0x5a;
   return out;
 }
 

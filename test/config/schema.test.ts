@@ -79,7 +79,8 @@ describe("schema: factory and normal form", () => {
     copy.trunks[0].members.push(9);
     assert.notDeepEqual(copy, valid);
     const reordered = JSON.parse(JSON.stringify(valid)) as SwitchConfig;
-    reordered.links = { recoveryMs: valid.links.recoveryMs, ...valid.links };
+    reordered.links = Object.fromEntries(Object.entries(valid.links).reverse()) as SwitchConfig["links"];
+    assert.notEqual(JSON.stringify(reordered.links), JSON.stringify(valid.links));
     assert.ok(configsEqual(reordered, valid));
     assert.ok(!configsEqual(copy, valid));
   });
