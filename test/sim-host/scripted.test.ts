@@ -117,6 +117,11 @@ describe("npm start, scripted", () => {
     const state = stateFolder();
     const result = await runScripted(state, ["# a comment", "", "board help"], ["--boot-log"]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
+    // The boot log main.ts prints through the console: the chip, the ports as cabled on the board, ready.
+    assert.match(result.stdout, /chip: BCM53125 id 0x53125/);
+    assert.match(result.stdout, /port 0: up 1000\/full/);
+    assert.match(result.stdout, /port 2: down/);
+    assert.match(result.stdout, /port 4: up 1000\/full/);
     assert.match(result.stdout, /boot: ready/);
     assert.match(result.stdout, /board power-cut/);
   });
