@@ -254,7 +254,7 @@ async function runTerminal(options: Options): Promise<number> {
   const stopClock = followWallClock(board, () => boardBusy);
   // Without a console the firmware can only be watched through its trace output.
   const noConsoleCheck = setInterval(() => {
-    if (board.boots > 0 && !board.booting && !board.consoleOpen && !showTrace) {
+    if (board.boots > 0 && !board.firmwareDown && !board.consoleOpen && !showTrace) {
       showTrace = true;
       stdout.write("The firmware did not open its console on UART0; its trace output follows.\r\n");
       process.stderr.write(pendingTrace.join("").replace(/\n/g, "\r\n"));
