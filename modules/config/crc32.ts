@@ -20,6 +20,11 @@ export class Crc32 {
     return table;
   }
 
+  /** Builds the table now (it is otherwise built on first use), so later updates have even cost. */
+  prepare(): void {
+    this.#lookup();
+  }
+
   /** Starts a running CRC (pass the result to update and finish). */
   begin(): number {
     return 0xffffffff;
@@ -30,6 +35,22 @@ export class Crc32 {
     const table = this.#lookup();
     let c = crc >>> 0;
     for (let i = start; i < end; i++) c = table[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+    return c >>> 0;
+  }
+
+  /**
+   * Copies text[start, end) (one byte per character: ASCII; the caller has checked) into `out` from index 0 and adds those bytes to a running
+   * CRC, in one pass (a save encodes and checksums each chunk in one flash-write step).
+   */
+  updateText(crc: number, text: string, start: number, end: number, out: Uint8Array): number {
+    const table = this.#lookup();
+    let c = crc >>> 0;
+    const count = end - start;
+    for (let j = 0; j < count; j++) {
+      const byte = text.charCodeAt(start + j);
+      out[j] = byte;
+      c = table[(c ^ byte) & 0xff] ^ (c >>> 8);
+    }
     return c >>> 0;
   }
 

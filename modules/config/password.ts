@@ -143,26 +143,76 @@ export function utf8(text: string): Uint8Array {
   return new Uint8Array(out);
 }
 
-function iterate(text: string, salt: Uint8Array, rounds: number): Uint8Array {
-  const secret = utf8(String(text));
-  const input = new Uint8Array(32 + salt.length + secret.length);
-  input.set(salt, 32);
-  input.set(secret, 32 + salt.length);
-  let digest = sha256(input.subarray(32));
-  for (let i = 1; i < rounds; i++) {
-    input.set(digest, 0);
-    digest = sha256(input);
+/**
+ * The iterated hash, a few rounds at a time: on the ESP32 one round (two SHA-256 blocks) is a noticeable amount of XS
+ * work and 256 of them would hold up everything else on the CPU (the link poll) for a long time, so a console can run
+ * step() from a timer. hashPassword/verifyPassword run it to the end in one call.
+ */
+export class PasswordHasher {
+  readonly rounds: number;
+  readonly #input: Uint8Array;
+  #digest: Uint8Array | undefined;
+  #done = 0;
+
+  constructor(text: string, salt: Uint8Array, rounds = DEFAULT_PASSWORD_ROUNDS) {
+    if (!(salt instanceof Uint8Array) || salt.length < 1 || salt.length > CONFIG_LIMITS.maxSaltBytes)
+      throw new InvalidArgumentError(`the salt must be 1..${CONFIG_LIMITS.maxSaltBytes} bytes`);
+    if (!Number.isInteger(rounds) || rounds < CONFIG_LIMITS.minPasswordRounds || rounds > CONFIG_LIMITS.maxPasswordRounds)
+      throw new InvalidArgumentError(`rounds must be ${CONFIG_LIMITS.minPasswordRounds}..${CONFIG_LIMITS.maxPasswordRounds}, not ${String(rounds)}`);
+    const secret = utf8(String(text));
+    const input = new Uint8Array(32 + salt.length + secret.length);
+    input.set(salt, 32);
+    input.set(secret, 32 + salt.length);
+    this.#input = input;
+    this.rounds = rounds;
   }
-  return digest;
+
+  /** Runs up to `maxRounds` rounds; true while rounds remain. */
+  step(maxRounds = 4): boolean {
+    const input = this.#input;
+    for (let n = 0; n < maxRounds && this.#done < this.rounds; n++) {
+      if (this.#digest) input.set(this.#digest, 0);
+      this.#digest = sha256(this.#digest ? input : input.subarray(32));
+      this.#done++;
+    }
+    return this.#done < this.rounds;
+  }
+
+  get done(): boolean {
+    return this.#done >= this.rounds;
+  }
+
+  /** The digest, lower-case hex (runs the remaining rounds if any). */
+  hex(): string {
+    while (this.step(this.rounds));
+    return toHex(this.#digest as Uint8Array);
+  }
+
+  /** The digest compared with `expected` (hex) in constant time (runs the remaining rounds if any). */
+  matches(expected: string): boolean {
+    return constantTimeEqual(this.hex(), String(expected).toLowerCase());
+  }
 }
 
-/** A salted, iterated SHA-256 of `text` (rounds 1..65536, salt 1..64 bytes). */
+/** Starts checking `text` against `hash` a few rounds per step(); undefined for a malformed hash (which never matches). */
+export function beginVerifyPassword(text: string, hash: PasswordHash): PasswordHasher | undefined {
+  if (!hash || hash.algorithm !== "sha256-iterated") return undefined;
+  const rounds = hash.rounds;
+  if (!Number.isInteger(rounds) || rounds < CONFIG_LIMITS.minPasswordRounds || rounds > CONFIG_LIMITS.maxPasswordRounds) return undefined;
+  if (typeof hash.salt !== "string" || typeof hash.hash !== "string" || hash.salt.length < 2 || hash.salt.length > 2 * CONFIG_LIMITS.maxSaltBytes) return undefined;
+  let salt: Uint8Array;
+  try {
+    salt = fromHex(hash.salt);
+  } catch {
+    return undefined;
+  }
+  return new PasswordHasher(text, salt, rounds);
+}
+
+/** A salted, iterated SHA-256 of `text` (rounds 1..65536, salt 1..64 bytes), in one call. */
 export function hashPassword(text: string, salt: Uint8Array, rounds = DEFAULT_PASSWORD_ROUNDS): PasswordHash {
-  if (!(salt instanceof Uint8Array) || salt.length < 1 || salt.length > CONFIG_LIMITS.maxSaltBytes)
-    throw new InvalidArgumentError(`the salt must be 1..${CONFIG_LIMITS.maxSaltBytes} bytes`);
-  if (!Number.isInteger(rounds) || rounds < CONFIG_LIMITS.minPasswordRounds || rounds > CONFIG_LIMITS.maxPasswordRounds)
-    throw new InvalidArgumentError(`rounds must be ${CONFIG_LIMITS.minPasswordRounds}..${CONFIG_LIMITS.maxPasswordRounds}, not ${String(rounds)}`);
-  return { algorithm: "sha256-iterated", rounds, salt: toHex(salt), hash: toHex(iterate(text, salt, rounds)) };
+  const hasher = new PasswordHasher(text, salt, rounds);
+  return { algorithm: "sha256-iterated", rounds, salt: toHex(salt), hash: hasher.hex() };
 }
 
 /** Equal strings, compared without stopping at the first difference. */
@@ -173,17 +223,8 @@ function constantTimeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
-/** Whether `text` is the password `hash` was made from. A malformed hash never matches. */
+/** Whether `text` is the password `hash` was made from, in one call. A malformed hash never matches. */
 export function verifyPassword(text: string, hash: PasswordHash): boolean {
-  if (!hash || hash.algorithm !== "sha256-iterated") return false;
-  const rounds = hash.rounds;
-  if (!Number.isInteger(rounds) || rounds < CONFIG_LIMITS.minPasswordRounds || rounds > CONFIG_LIMITS.maxPasswordRounds) return false;
-  if (typeof hash.salt !== "string" || typeof hash.hash !== "string" || hash.salt.length < 2 || hash.salt.length > 2 * CONFIG_LIMITS.maxSaltBytes) return false;
-  let salt: Uint8Array;
-  try {
-    salt = fromHex(hash.salt);
-  } catch {
-    return false;
-  }
-  return constantTimeEqual(toHex(iterate(text, salt, rounds)), hash.hash.toLowerCase());
+  const hasher = beginVerifyPassword(text, hash);
+  return hasher ? hasher.matches(hash.hash) : false;
 }

@@ -253,6 +253,7 @@ export class ConfigStore {
     const length = text.length;
     const count = Math.ceil(length / chunkBytes);
     const crc = this.#crc;
+    crc.prepare(); // the table's cost lands here, not in a flash-write step
     let running = crc.begin();
     const ops: Op[] = [{ kind: "delete", key: headKey(target) }];
     for (let i = 0; i < count; i++) {
@@ -263,9 +264,7 @@ export class ConfigStore {
         key: chunkKey(target, i),
         value: () => {
           const buffer = new ArrayBuffer(end - start);
-          const bytes = new Uint8Array(buffer);
-          for (let j = start; j < end; j++) bytes[j - start] = text.charCodeAt(j);
-          running = crc.update(running, bytes);
+          running = crc.updateText(running, text, start, end, new Uint8Array(buffer));
           return buffer;
         },
       });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import { DEFAULT_PASSWORD_ROUNDS, fromHex, hashPassword, sha256, toHex, utf8, verifyPassword } from "../../modules/config/password";
+import { DEFAULT_PASSWORD_ROUNDS, PasswordHasher, beginVerifyPassword, fromHex, hashPassword, sha256, toHex, utf8, verifyPassword } from "../../modules/config/password";
 import { factoryConfig, validateConfig } from "../../modules/config/schema";
 
 const bytes = (text: string) => Uint8Array.from(Buffer.from(text, "utf8"));
@@ -66,6 +66,20 @@ describe("password hash", () => {
       { ...good, hash: good.hash.slice(0, 62) },
     ];
     for (const hash of bad) assert.equal(verifyPassword("x", hash as never), false, JSON.stringify(hash));
+  });
+
+  it("runs a few rounds per step, so a console can spread it over timer ticks", () => {
+    const hasher = new PasswordHasher("manager", salt, 10);
+    let steps = 0;
+    while (hasher.step(3)) steps++;
+    assert.equal(steps + 1, 4, "10 rounds in steps of 3");
+    assert.ok(hasher.done);
+    assert.equal(hasher.hex(), hashPassword("manager", salt, 10).hash);
+    const hash = hashPassword("manager", salt, 7);
+    const check = beginVerifyPassword("manager", hash);
+    assert.ok(check && check.step(1) && check.matches(hash.hash));
+    assert.ok(!beginVerifyPassword("other", hash)?.matches(hash.hash));
+    assert.equal(beginVerifyPassword("manager", { ...hash, rounds: -1 }), undefined);
   });
 
   it("refuses a bad salt or round count", () => {
