@@ -281,11 +281,12 @@ export class ConfigStore {
     const job = new StorageJob(this.#storage, this.#domain, target, sequence, ops, (ok) => {
       this.#job = undefined;
       const index = target === "a" ? 0 : 1;
-      const before = slots[index];
+      const base = this.#slots ?? slots; // a load() during the job may have read the slots again
+      const before = base[index];
       const after: SlotState = ok
         ? { slot: target, state: "valid", reason: "", sequence, chunks: count, schemaVersion: CONFIG_SCHEMA_VERSION }
         : { slot: target, state: "torn", reason: "is torn (a save was interrupted)", sequence: 0, chunks: Math.max(before.chunks, count), schemaVersion: 0 };
-      const next = slots.slice();
+      const next = base.slice();
       next[index] = after;
       this.#slots = next;
     });
