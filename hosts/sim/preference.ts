@@ -36,7 +36,7 @@ export const MAX_VALUE_BYTES = 4000;
  *    (garbage collection keeps one page empty). It is charged on the write that fills a page, as a stall, because
  *    that is when it happens on the device (the flash cache is off during an erase: both cores wait).
  * Estimates from datasheet figures, not measurements on a board. In steady state (once NVS has used every page of its
- * partition) a save of a 1 KB config costs a page erase about every fourth save of each slot. Tests that study
+ * partition) a save of a 1 KB config (about 36 entries) pays a page erase about every fourth save. Tests that study
  * something else may turn parts off with setFlashTiming().
  */
 export const FLASH_TIMING = Object.freeze({ commitMs: 0.3, perByteMs: 0.4 / 256, entryBytes: 32, entriesPerPage: 126, pageEraseMs: 45 });
