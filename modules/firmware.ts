@@ -208,6 +208,11 @@ export class Firmware {
     return this.#spi.stats();
   }
 
+  /** The SPI clock the board runs the chip at, Hz (0 when the board did not say). */
+  get spiHz(): number {
+    return this.#spiHz;
+  }
+
   /** Milliseconds since the firmware started. */
   uptimeMs(): number {
     return this.#clock.now() - this.#startedMs;

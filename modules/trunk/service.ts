@@ -687,7 +687,9 @@ export class TrunkService {
     let ours = 0;
     for (const trunk of this.#trunks) {
       if (!trunk) continue;
-      ours |= trunk.table.memberMask;
+      // Only a trunk toward a flagged server keeps its members from learning (the server's MAC arrives on all of
+      // them); a trunk with no server yet learns like any port group.
+      if (trunk.servers.length > 0) ours |= trunk.table.memberMask;
       if (trunk.interSwitchPort >= 0 && !trunk.interSwitchLearning) ours |= 1 << trunk.interSwitchPort;
     }
     ours >>>= 0;
@@ -847,8 +849,7 @@ export class TrunkService {
     const holdDownMs = request.holdDownMs ?? DEFAULT_HOLD_DOWN_MS;
     if (typeof holdDownMs !== "number" || !(holdDownMs >= 0 && holdDownMs <= MAX_HOLD_DOWN_MS))
       throw new InvalidArgumentError(`hold-down must be 0..${MAX_HOLD_DOWN_MS} ms, not ${String(holdDownMs)}`);
-    if (!Array.isArray(request.servers) || request.servers.length === 0)
-      throw new InvalidArgumentError("a trunk toward a server needs the server's MAC (servers: [\"aa:bb:cc:dd:ee:ff\"])");
+    if (!Array.isArray(request.servers)) throw new InvalidArgumentError("servers must be a list of MACs (servers: [\"aa:bb:cc:dd:ee:ff\"])");
     if (request.servers.length > MAX_SERVERS_PER_TRUNK)
       throw new InvalidArgumentError(`at most ${MAX_SERVERS_PER_TRUNK} server MACs per trunk, not ${request.servers.length}`);
     const servers: number[] = [];

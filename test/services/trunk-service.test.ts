@@ -197,7 +197,7 @@ test("bad requests are rejected with typed errors and change nothing", () => {
     [{ group: 1, members: [1, 2], servers: [SERVER + 1] }, "trunk-limit"],
     [{ group: 1, members: [8], servers: [SERVER + 1] }, "trunk-limit"],
     [{ group: 1, members: [5], servers: [SERVER + 1] }, "invalid-argument"],
-    [{ group: 1, members: [2, 3], servers: [] }, "invalid-argument"],
+    [{ group: 1, members: [2, 3], servers: "02:00:5e:10:20:31" }, "invalid-argument"],
     [{ group: 1, members: [2, 3], servers: ["01:00:5e:00:00:01"] }, "invalid-argument"],
     [{ group: 1, members: [2, 3], servers: [SERVER] }, "invalid-argument"],
     [{ group: 1, members: [2, 3], servers: ["nonsense"] }, "invalid-argument"],
@@ -249,4 +249,13 @@ test("a displaced server entry is re-pinned after the next ARL scan", () => {
   clock.advance(1000);
   assert.deepEqual(model.arlEntries().find((e) => e.mac === SERVER), { mac: SERVER, vid: 0, port: 0, isStatic: true, age: false });
   assert.equal(firmware.trunks.show().serverEntryRepairs, 1);
+});
+
+test("a trunk with no server yet is a plain trunk: its members keep learning, and flagging a server stops it", () => {
+  const board = trunkBoard([0, 1]);
+  board.firmware.trunks.configure({ group: 1, members: [2, 3], servers: [] });
+  assert.equal(trunkChipState(board).group1 & 0x1ff, 0b1100);
+  assert.equal(trunkChipState(board).learningDisabled & 0b1100, 0, "members of a trunk without a server learn");
+  board.firmware.trunks.configure({ group: 1, members: [2, 3], servers: [SERVER + 1] });
+  assert.equal(trunkChipState(board).learningDisabled & 0b1100, 0b1100);
 });
