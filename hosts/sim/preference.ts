@@ -36,7 +36,7 @@ export const MAX_VALUE_BYTES = 4000;
  *    (garbage collection keeps one page empty). It is charged on the write that fills a page, as a stall, because
  *    that is when it happens on the device (the flash cache is off during an erase: both cores wait).
  * Estimates from datasheet figures, not measurements on a board. In steady state (once NVS has used every page of its
- * partition) a save of a 1 KB config (about 36 entries) pays a page erase about every fourth save. Tests that study
+ * partition) a save of a 1 KB config (about 35 entries) pays a page erase about every fourth save. Tests that study
  * something else may turn parts off with setFlashTiming().
  */
 export const FLASH_TIMING = Object.freeze({ commitMs: 0.3, perByteMs: 0.4 / 256, entryBytes: 32, entriesPerPage: 126, pageEraseMs: 45 });
@@ -253,9 +253,13 @@ function decode(stored: Uint8Array): PreferenceValue | undefined {
   }
 }
 
-/** Time of one commit of `bytes` value bytes, with the page erase when the write fills an NVS page. */
-function charge(bytes: number): void {
-  const entries = 1 + Math.ceil(bytes / timing.entryBytes);
+/**
+ * Time of one commit of `bytes` value bytes (undefined: a delete, which only marks entries erased and uses no new
+ * entry), with the page erase when the write fills an NVS page.
+ */
+function charge(bytes: number | undefined): void {
+  const entries = bytes === undefined ? 0 : 1 + Math.ceil(bytes / timing.entryBytes);
+  bytes ??= 0;
   let ms = timing.commitMs + bytes * timing.perByteMs;
   entriesInPage += entries;
   while (entriesInPage >= timing.entriesPerPage) {
@@ -325,7 +329,7 @@ export default class Preference {
     if (!removeStored(d, k)) return;
     stats.deletes++;
     stats.writes++;
-    charge(0);
+    charge(undefined);
   }
 
   static keys(domain: string): string[] {
