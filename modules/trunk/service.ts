@@ -189,7 +189,7 @@ interface Trunk {
 function configureFailed(group: number, error: unknown, outcome: string): OnemacError {
   const code = error instanceof OnemacError ? error.code : "chip-error";
   const message = error instanceof Error ? error.message : String(error);
-  return new OnemacError(code, `configuring trunk ${group} failed: ${message}; ${outcome}`);
+  return new OnemacError(code, `configuring trk${group + 1} failed: ${message}; ${outcome}`);
 }
 
 interface ChipSnapshot {
@@ -295,7 +295,7 @@ export class TrunkService {
     if (previous) for (let member = 0; member < previous.holdTimers.length; member++) this.#cancelHoldDown(previous, member);
     this.#record(trunk, valid.members[0], "configure", started, false);
     this.#log(
-      `trunk ${trunk.group}: members ${valid.members.join(",")}, table ${table.size} entries (M = ${table.indexBits}), ` +
+      `trk${trunk.group + 1}: members ${valid.members.join(",")}, table ${table.size} entries (M = ${table.indexBits}), ` +
         `servers ${valid.servers.map(formatMac).join(" ")}, in service ${this.#portList(trunk.programmedMask)}`,
     );
     return this.#view(trunk, false);
@@ -362,7 +362,7 @@ export class TrunkService {
     this.#trunks[group] = undefined;
     this.#applyLearningDisable();
     if (!this.#trunks.some((t) => t !== undefined)) this.#chip.setTrunkHash(false, this.#hash);
-    this.#log(`trunk ${group}: removed`);
+    this.#log(`trk${group + 1}: removed`);
     return true;
   }
 
@@ -501,7 +501,7 @@ export class TrunkService {
         if (found && entry.isStatic && entry.port === trunk.anchor) continue;
         this.#addStatic(mac, trunk.vid, trunk.anchor);
         repaired++;
-        this.#log(`trunk ${trunk.group}: server ${formatMac(mac)} entry ${found ? `was ${entry.isStatic ? "static" : "dynamic"} on port ${entry.port}` : "was missing"}, re-pinned to port ${trunk.anchor}`);
+        this.#log(`trk${trunk.group + 1}: server ${formatMac(mac)} entry ${found ? `was ${entry.isStatic ? "static" : "dynamic"} on port ${entry.port}` : "was missing"}, re-pinned to port ${trunk.anchor}`);
       }
     }
     this.#repairs += repaired;
@@ -538,7 +538,7 @@ export class TrunkService {
     const anchorMoved = this.#moveAnchorIfNeeded(trunk, trunk.table.upMask);
     this.#writeMembers(trunk);
     this.#record(trunk, port, "link-down", started, anchorMoved);
-    this.#log(`trunk ${trunk.group}: port ${port} out (link down), in service ${this.#portList(trunk.programmedMask)}`);
+    this.#log(`trk${trunk.group + 1}: port ${port} out (link down), in service ${this.#portList(trunk.programmedMask)}`);
   }
 
   #startHoldDown(trunk: Trunk, member: number): void {
@@ -570,7 +570,7 @@ export class TrunkService {
     this.#writeMembers(trunk);
     const anchorMoved = this.#moveAnchorIfNeeded(trunk, trunk.programmedMask);
     this.#record(trunk, port, "rejoin", started, anchorMoved);
-    this.#log(`trunk ${trunk.group}: port ${port} back (after ${trunk.holdDownMs} ms hold-down), in service ${this.#portList(trunk.programmedMask)}`);
+    this.#log(`trk${trunk.group + 1}: port ${port} back (after ${trunk.holdDownMs} ms hold-down), in service ${this.#portList(trunk.programmedMask)}`);
   }
 
   // ---- chip programming --------------------------------------------------------------------------------------

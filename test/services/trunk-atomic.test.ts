@@ -40,7 +40,7 @@ test("an SPI timeout at any point of a reconfiguration changes nothing", () => {
     } catch (error) {
       if (!(error instanceof OnemacError)) throw error;
       assert.equal(error.code, "spi-timeout");
-      assert.match(error.message, /^configuring trunk 0 failed: .*; nothing was changed$/);
+      assert.match(error.message, /^configuring trk1 failed: .*; nothing was changed$/);
       failures++;
     } finally {
       bus.afterTransaction = undefined;
