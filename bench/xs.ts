@@ -78,7 +78,7 @@ export interface XsMemoryFigures {
   slotSize: number;
 }
 
-function makeBench(): { clock: VirtualClock; model: Bcm53125Model; spi: SimSPI } {
+export function makeBench(): { clock: VirtualClock; model: Bcm53125Model; spi: SimSPI } {
   const clock = new VirtualClock();
   const model = new Bcm53125Model({ clock });
   model.setLink(0, true, 1000, true);
@@ -89,12 +89,12 @@ function makeBench(): { clock: VirtualClock; model: Bcm53125Model; spi: SimSPI }
 }
 
 /** Rounds away binary fractions (0.16 slots, not 0.1599999999999966). */
-function round(value: number): number {
+export function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
 /** Slots allocated per unit of `count`, from two runs that each start right after a collection. */
-async function slope(
+export async function slope(
   board: XsBoard,
   scenario: string,
   short: number,

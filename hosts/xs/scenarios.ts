@@ -9,6 +9,8 @@ import { newArlEntry } from "../../modules/chip/switch-chip";
 import { InvalidArgumentError } from "../../modules/errors";
 import { Firmware } from "../../modules/firmware";
 import type { TrunkRequest } from "../../modules/trunk/service";
+import { ConsoleRig, type BootParts } from "./console-rig";
+import type { StoredEntry } from "./memory-storage";
 
 export interface ScenarioHost {
   spi: SpiIo;
@@ -45,6 +47,18 @@ function numberArg(args: ScenarioArgs, name: string, fallback?: number): number 
   return value;
 }
 
+function stringArg(args: ScenarioArgs, name: string, fallback?: string): string {
+  const value = args[name] ?? fallback;
+  if (typeof value !== "string") throw new InvalidArgumentError(`scenario argument ${name} must be a string`);
+  return value;
+}
+
+function storageArg(args: ScenarioArgs): StoredEntry[] {
+  const value = args.storage;
+  if (!Array.isArray(value)) throw new InvalidArgumentError("scenario argument storage must be a list of stored entries");
+  return value as StoredEntry[];
+}
+
 function copyEntry(entry: ArlEntry): ArlEntry {
   return { mac: entry.mac, vid: entry.vid, port: entry.port, isStatic: entry.isStatic, age: entry.age };
 }
@@ -53,6 +67,8 @@ function copyEntry(entry: ArlEntry): ArlEntry {
 export class ScenarioRunner {
   readonly #host: ScenarioHost;
   #firmware: Firmware | undefined;
+  /** The firmware with its console and flash (console-* scenarios); created by the first of them. */
+  #console: ConsoleRig | undefined;
   readonly #entry = newArlEntry();
   /** The status read the harness uses to measure its own cost per SPI exchange (no firmware involved). */
   readonly #spinFrame = new Uint8Array(3);
@@ -64,6 +80,11 @@ export class ScenarioRunner {
   get firmware(): Firmware {
     this.#firmware ??= new Firmware({ spi: this.#host.spi, clock: this.#host.clock, log: this.#host.log });
     return this.#firmware;
+  }
+
+  get console(): ConsoleRig {
+    this.#console ??= new ConsoleRig(this.#host);
+    return this.#console;
   }
 
   get created(): boolean {
@@ -120,6 +141,53 @@ export class ScenarioRunner {
         return this.runBoard(numberArg(args, "count", 1), numberArg(args, "intervalMs", 10));
       case "spi-spin":
         return this.spin(numberArg(args, "count", 1));
+      default:
+        if (name.startsWith("console-")) return this.#runConsole(name, args);
+        throw new InvalidArgumentError(`unknown scenario "${name}"`);
+    }
+  }
+
+  /**
+   * The firmware with its console (hosts/xs/console-rig.ts). console-boot replaces the firmware the other scenarios
+   * drive, so "run", "poll" and the rest act on the booted console board too. Results carry the console's output since
+   * the previous console scenario.
+   */
+  #runConsole(name: string, args: ScenarioArgs): unknown {
+    const rig = this.console;
+    switch (name) {
+      case "console-storage":
+        rig.storage.restore(storageArg(args));
+        return rig.storage.dump().length;
+      case "console-boot": {
+        if (args.capture !== undefined) rig.wire.capture = args.capture !== false;
+        const parts = (args.parts ?? "all") as BootParts;
+        if (parts !== "firmware" && parts !== "interpreter" && parts !== "session" && parts !== "all")
+          throw new InvalidArgumentError("scenario argument parts must be firmware, interpreter, session or all");
+        const ok = rig.boot(args.storage === undefined ? undefined : storageArg(args), parts);
+        this.#firmware = rig.firmware;
+        return { ok, output: rig.wire.drain() };
+      }
+      case "console-type":
+        rig.type(stringArg(args, "text"), args.perByte === true);
+        return rig.wire.drain();
+      case "console-run": {
+        const ticks = rig.run(numberArg(args, "count", 1), numberArg(args, "intervalMs", 10));
+        return { ticks, output: rig.wire.drain() };
+      }
+      case "console-save": {
+        const ticks = rig.save(stringArg(args, "line", "write memory"), numberArg(args, "maxTicks", 1000), numberArg(args, "intervalMs", 10));
+        return { ticks, busy: rig.firmware.config.busy, output: rig.wire.drain() };
+      }
+      case "console-state":
+        return rig.state();
+      case "console-hostile":
+        return rig.hostile(numberArg(args, "count", 100), numberArg(args, "seed", 1));
+      case "console-keys":
+        rig.keys(numberArg(args, "count", 1), stringArg(args, "text", "show trunks"));
+        return rig.wire.bytes;
+      case "console-commands":
+        rig.commands(numberArg(args, "count", 1), stringArg(args, "line"));
+        return rig.wire.bytes;
       default:
         throw new InvalidArgumentError(`unknown scenario "${name}"`);
     }
