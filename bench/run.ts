@@ -10,6 +10,8 @@ interface Suite {
 const SUITES: Suite[] = [
   { name: "spi", load: () => import("./spi") },
   { name: "xs", load: () => import("./xs") },
+  { name: "xs-console", load: () => import("./xs-console") },
+  { name: "save", load: () => import("./save") },
   { name: "trunking", load: () => import("./trunking") },
   { name: "linux-team", load: () => import("./linux-team") },
 ];
