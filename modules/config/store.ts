@@ -21,7 +21,8 @@
 // Saves and erases are jobs that make one storage write (set or delete) per step(), so the caller can spread them
 // over scheduler ticks and never hold up the link poll for more than one flash write.
 //
-// The store assumes it is the only writer of its domain: between load() and a save it remembers what each slot holds.
+// The store assumes it is the only writer of its domain: between load() and a save it remembers what each slot holds
+// (state and sequence number, not the config). The CRC table is built per load and per save and not kept.
 import { InvalidArgumentError, OnemacError } from "../errors";
 import { Crc32 } from "./crc32";
 import { CONFIG_LIMITS, CONFIG_MIGRATIONS, CONFIG_SCHEMA_VERSION, ConfigVersionError, configText, decodeConfig, type ConfigMigration, type SwitchConfig } from "./schema";
@@ -79,7 +80,7 @@ export interface SlotState {
   /** Chunk keys the slot is known to use (for cleanup). */
   chunks: number;
   schemaVersion: number;
-  /** The decoded config (valid slots, as read by load(); not kept after a save). */
+  /** The decoded config (valid slots, in load()'s own reading only: the store does not keep configs). */
   config?: SwitchConfig;
 }
 
@@ -184,7 +185,6 @@ export class ConfigStore {
   readonly #domain: string;
   readonly #chunkBytes: number;
   readonly #migrations: readonly ConfigMigration[];
-  readonly #crc = new Crc32();
   /** What each slot holds, as of the last load or job (undefined until the first load). */
   #slots: SlotState[] | undefined;
   #job: SaveJob | undefined;
@@ -205,8 +205,11 @@ export class ConfigStore {
 
   /** Reads both slots and picks the newest valid config; never throws for what the flash holds. */
   load(): StartupLoad {
-    const slots = [this.#scan("a"), this.#scan("b")];
-    this.#slots = slots;
+    // A CRC table for this load only: nothing of it stays in the heap after boot.
+    const crc = new Crc32();
+    const slots = [this.#scan("a", crc), this.#scan("b", crc)];
+    // Remember what the slots hold, not the configs (the caller keeps the one it runs).
+    this.#slots = slots.map((slot) => ({ slot: slot.slot, state: slot.state, reason: slot.reason, sequence: slot.sequence, chunks: slot.chunks, schemaVersion: slot.schemaVersion }));
     let chosen: SlotState | undefined;
     for (const slot of slots) if (slot.state === "valid" && (!chosen || slot.sequence > chosen.sequence)) chosen = slot;
     const problems: string[] = [];
@@ -252,8 +255,8 @@ export class ConfigStore {
     const chunkBytes = this.#chunkBytes;
     const length = text.length;
     const count = Math.ceil(length / chunkBytes);
-    const crc = this.#crc;
-    crc.prepare(); // the table's cost lands here, not in a flash-write step
+    const crc = new Crc32(); // this save's own table, built here rather than in a flash-write step
+    crc.prepare();
     let running = crc.begin();
     const ops: Op[] = [{ kind: "delete", key: headKey(target) }];
     for (let i = 0; i < count; i++) {
@@ -273,7 +276,7 @@ export class ConfigStore {
       kind: "set",
       key: headKey(target),
       value: () =>
-        this.#header({ schemaVersion: CONFIG_SCHEMA_VERSION, sequence, length, chunks: count, chunkBytes, crc: crc.finish(running) }),
+        this.#header({ schemaVersion: CONFIG_SCHEMA_VERSION, sequence, length, chunks: count, chunkBytes, crc: crc.finish(running) }, crc),
     });
     // After the commit: chunks an earlier, longer config left in the target slot.
     const stale = this.#staleChunks(slots[target === "a" ? 0 : 1], count);
@@ -362,7 +365,7 @@ export class ConfigStore {
     return indexes;
   }
 
-  #header(h: Header): ArrayBuffer {
+  #header(h: Header, crc: Crc32): ArrayBuffer {
     const buffer = new ArrayBuffer(HEADER_BYTES);
     const view = new DataView(buffer);
     view.setUint32(0, MAGIC, true);
@@ -374,7 +377,7 @@ export class ConfigStore {
     view.setUint16(16, h.chunks, true);
     view.setUint16(18, h.chunkBytes, true);
     view.setUint32(20, h.crc, true);
-    view.setUint32(24, this.#crc.compute(new Uint8Array(buffer, 0, 24)), true);
+    view.setUint32(24, crc.compute(new Uint8Array(buffer, 0, 24)), true);
     return buffer;
   }
 
@@ -382,7 +385,7 @@ export class ConfigStore {
     return this.#storage.get(this.#domain, key);
   }
 
-  #scan(slot: SlotName): SlotState {
+  #scan(slot: SlotName, crc: Crc32): SlotState {
     const state: SlotState = { slot, state: "torn", reason: "", sequence: 0, chunks: 0, schemaVersion: 0 };
     const bad = (kind: "torn" | "corrupt" | "newer", reason: string): SlotState => {
       state.state = kind;
@@ -406,7 +409,7 @@ export class ConfigStore {
     if (raw.byteLength !== HEADER_BYTES) return bad("torn", `is torn (header is ${raw.byteLength} bytes, expected ${HEADER_BYTES})`);
     const view = new DataView(raw);
     if (view.getUint32(0, true) !== MAGIC) return bad("corrupt", "is corrupt (header magic mismatch)");
-    if (view.getUint32(24, true) !== this.#crc.compute(new Uint8Array(raw, 0, 24))) return bad("torn", "is torn (header checksum mismatch)");
+    if (view.getUint32(24, true) !== crc.compute(new Uint8Array(raw, 0, 24))) return bad("torn", "is torn (header checksum mismatch)");
     const format = view.getUint8(4);
     if (format !== HEADER_FORMAT) return bad("corrupt", `is corrupt (header format ${format}; this firmware reads ${HEADER_FORMAT})`);
     const header: Header = {
@@ -425,7 +428,6 @@ export class ConfigStore {
     if (header.chunks !== Math.ceil(header.length / header.chunkBytes) || header.chunks > MAX_CHUNKS)
       return bad("corrupt", `is corrupt (${header.chunks} chunks cannot hold ${header.length} bytes of ${header.chunkBytes})`);
     const bytes = new Uint8Array(header.length);
-    const crc = this.#crc;
     let running = crc.begin();
     for (let i = 0; i < header.chunks; i++) {
       const start = i * header.chunkBytes;
