@@ -9,7 +9,14 @@ export type ErrorCode =
   | "arl-busy"
   | "trunk-limit"
   | "invalid-argument"
-  | "chip-error";
+  | "chip-error"
+  | "config-version"
+  | "storage";
+
+/** Every ErrorCode, for code that receives a code as text (the xsnap host, a console client). */
+export const ERROR_CODES: readonly ErrorCode[] = Object.freeze([
+  "spi-timeout", "chip-id", "dead-bus", "arl-bucket-full", "arl-busy", "trunk-limit", "invalid-argument", "chip-error", "config-version", "storage",
+] as ErrorCode[]);
 
 export class OnemacError extends Error {
   readonly code: ErrorCode;

@@ -41,7 +41,7 @@ it("manifest.json preloads every firmware module (its code and constants live in
 });
 
 it("firmware modules import files by extension-less relative paths, or Moddable modules", () => {
-  const allowedBare = new Set(["timer", "time", "embedded:io/spi", "embedded:io/serial", "embedded:io/digital"]);
+  const allowedBare = new Set(["timer", "time", "preference", "embedded:io/spi", "embedded:io/serial", "embedded:io/digital"]);
   for (const file of files) {
     const text = readFileSync(file, "utf8");
     for (const match of text.matchAll(/^\s*(?:import|export)[^"']*from\s+["']([^"']+)["']/gm)) {

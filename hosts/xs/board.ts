@@ -9,6 +9,7 @@ import {
   ArlBucketFullError,
   ChipIdError,
   DeadBusError,
+  ERROR_CODES,
   InvalidArgumentError,
   OnemacError,
   SpiTimeoutError,
@@ -86,7 +87,7 @@ export function reviveError(serialized: SerializedError): Error {
 }
 
 function isErrorCode(code: string): code is ErrorCode {
-  return ["spi-timeout", "chip-id", "dead-bus", "arl-bucket-full", "arl-busy", "trunk-limit", "invalid-argument", "chip-error"].includes(code);
+  return (ERROR_CODES as readonly string[]).indexOf(code) >= 0;
 }
 
 function replyTo(clock: Clock, status: number, payloadLength: number): Buffer {

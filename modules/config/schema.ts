@@ -75,7 +75,7 @@ export class ConfigVersionError extends OnemacError {
   readonly found: number;
   readonly supported: number;
   constructor(found: number, supported: number, message: string) {
-    super("invalid-argument", message);
+    super("config-version", message);
     this.found = found;
     this.supported = supported;
     this.name = "ConfigVersionError";

@@ -87,7 +87,7 @@ export interface SlotState {
 /** Storage failed during a save or erase (a flash error, a power cut). The newest saved config is intact. */
 export class ConfigStorageError extends OnemacError {
   constructor(message: string) {
-    super("chip-error", message);
+    super("storage", message);
     this.name = "ConfigStorageError";
   }
 }
