@@ -208,6 +208,14 @@ export class Firmware {
     return this.#spi.stats();
   }
 
+  /**
+   * Where long work is cut into steps (a password hash, a flash save): one step per tick between link polls, so no
+   * single turn of the CPU holds the link poll up.
+   */
+  get scheduler(): Scheduler {
+    return this.#scheduler;
+  }
+
   /** The SPI clock the board runs the chip at, Hz (0 when the board did not say). */
   get spiHz(): number {
     return this.#spiHz;
