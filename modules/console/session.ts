@@ -60,6 +60,11 @@ const ESC_SKIP = 4;
 const BELL = "\x07";
 const ERASE_TO_END = "\x1b[K";
 const CRLF = "\r\n";
+/** XS boxes a primitive string for each property access (.length, .charCodeAt: two heap slots); a saved reference
+ *  to the intrinsic, called with .call, does not. The echo path uses it or no string property at all. */
+const charCodeAt = String.prototype.charCodeAt;
+/** Erasing the last character: back one, erase to the end of the line. */
+const BACKSPACE_AT_END = "\b\x1b[K";
 
 export interface ConsoleSessionOptions {
   interpreter: Interpreter;
@@ -510,7 +515,7 @@ export class ConsoleSession {
     if (cursor === this.#length) {
       this.#line[cursor] = byte;
       this.#length = this.#cursor = cursor + 1;
-      if (this.#secretCallback === undefined) this.#write(PRINTABLE[byte - 0x20]);
+      if (this.#secretCallback === undefined) this.#echo(PRINTABLE[byte - 0x20]);
       return;
     }
     this.#line.copyWithin(cursor + 1, cursor, this.#length);
@@ -532,7 +537,7 @@ export class ConsoleSession {
     if (cursor === 0) return;
     if (cursor === this.#length) {
       this.#length = this.#cursor = cursor - 1;
-      this.#write("\b" + ERASE_TO_END);
+      this.#echo(BACKSPACE_AT_END);
       if (this.#length === 0) this.#overflow = this.#bellRung = false;
       return;
     }
@@ -580,10 +585,12 @@ export class ConsoleSession {
 
   #moveTo(position: number): void {
     if (position < 0 || position > this.#length || position === this.#cursor) return;
-    if (position < this.#cursor) {
+    if (position === this.#cursor - 1) {
+      this.#echo("\b");
+    } else if (position < this.#cursor) {
       this.#write(this.#back(this.#cursor - position));
     } else if (position === this.#cursor + 1) {
-      this.#write(PRINTABLE[this.#line[this.#cursor] - 0x20]);
+      this.#echo(PRINTABLE[this.#line[this.#cursor] - 0x20]);
     } else {
       this.#write(this.#text(this.#cursor, position));
     }
@@ -887,7 +894,13 @@ export class ConsoleSession {
 
   #write(text: string): void {
     if (text.length === 0) return;
-    this.#atLineStart = text.charCodeAt(text.length - 1) === 0x0a;
+    this.#atLineStart = charCodeAt.call(text, text.length - 1) === 0x0a;
+    this.#out(text);
+  }
+
+  /** The per-keystroke path: `text` is one of the constant strings that do not end a line. Allocates nothing. */
+  #echo(text: string): void {
+    this.#atLineStart = false;
     this.#out(text);
   }
 

@@ -62,6 +62,13 @@ const MAX_OUTPUT_BYTES = 65536;
 const MARKER_BYTES = 64;
 /** Reads per onReadable (each returns whatever is waiting). */
 const MAX_READS_PER_EVENT = 4;
+/** XS boxes a primitive string for each property access (.length, .charCodeAt: two heap slots); a saved reference to
+ *  the intrinsic, called with .call, does not: echoing a typed character allocates nothing. Past the end it gives NaN. */
+const charCodeAt = String.prototype.charCodeAt;
+/** Longest text one write() takes (the rest is not sent): far beyond any ring. */
+const MAX_WRITE_CHARS = 1 << 24;
+/** Pieces this short are written a byte at a time (no view allocated). */
+const SMALL_PIECE_BYTES = 8;
 /** What a non-ASCII character goes out as. */
 const QUESTION_MARK = 0x3f;
 
@@ -123,8 +130,9 @@ export class UartConsole {
     if (this.#closed || typeof text !== "string") return;
     const ring = this.#ring;
     const capacity = ring.length;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
+    for (let i = 0; i < MAX_WRITE_CHARS; i++) {
+      const code: number = charCodeAt.call(text, i);
+      if (code !== code) break; // NaN: past the end
       if (this.#count === capacity) {
         // full: the oldest pending byte gives way
         this.#head = this.#head + 1 === capacity ? 0 : this.#head + 1;
@@ -229,8 +237,9 @@ export class UartConsole {
       for (let pass = 0; pass < 8 && this.#room > 0; pass++) {
         if (this.#markerSent < this.#markerLength) {
           const n = Math.min(this.#room, this.#markerLength - this.#markerSent);
-          if (!this.#send(this.#marker, this.#markerSent, n)) return;
-          this.#markerSent += n;
+          const sent = this.#send(this.#marker, this.#markerSent, n);
+          this.#markerSent += sent;
+          if (sent < n) return;
           continue;
         }
         if (this.#unreportedDrops > 0) {
@@ -241,34 +250,47 @@ export class UartConsole {
         if (this.#count === 0) return;
         const capacity = this.#ring.length;
         const n = Math.min(this.#room, this.#count, capacity - this.#head);
-        if (!this.#send(this.#ring, this.#head, n)) return;
-        this.#head += n;
+        const sent = this.#send(this.#ring, this.#head, n);
+        this.#head += sent;
         if (this.#head === capacity) this.#head = 0;
-        this.#count -= n;
+        this.#count -= sent;
+        if (sent < n) return;
       }
     } finally {
       this.#flushing = false;
     }
   }
 
-  /** One FIFO write. False when the port refused it (full after all): wait for onWritable. */
-  #send(source: Uint8Array, offset: number, n: number): boolean {
-    let piece: Uint8Array;
-    if (n === 1) {
-      this.#one[0] = source[offset];
-      piece = this.#one;
-    } else {
-      piece = source.subarray(offset, offset + n);
-    }
+  /**
+   * Writes n bytes of `source` from `offset` to the FIFO; returns how many went (fewer when the port refused: full
+   * after all, so wait for onWritable). A few bytes (an echo, a backspace) go one at a time through a preallocated
+   * one-byte buffer, so typing allocates nothing; a longer piece is one write of a view (one small allocation), or
+   * byte by byte if the port refuses it whole.
+   */
+  #send(source: Uint8Array, offset: number, n: number): number {
+    let sent = 0;
     try {
-      this.#serial.write(piece);
+      if (n > SMALL_PIECE_BYTES) {
+        try {
+          this.#serial.write(source.subarray(offset, offset + n));
+          sent = n;
+        } catch {
+          // refused whole (the FIFO had less room than reported): what fits goes a byte at a time below
+        }
+      }
+      const one = this.#one;
+      for (; sent < n; sent++) {
+        one[0] = source[offset + sent];
+        this.#serial.write(one);
+      }
     } catch {
       this.#room = 0;
-      return false;
     }
-    this.#room -= n;
-    this.#bytesOut += n;
-    return true;
+    if (sent > 0) {
+      this.#room = this.#room > sent ? this.#room - sent : 0;
+      this.#bytesOut += sent;
+    }
+    return sent;
   }
 
   #buildMarker(dropped: number): void {

@@ -10,12 +10,16 @@ export class Screen {
   bells = 0;
   /** Output the session must never produce (unknown controls or sequences, non-ASCII). */
   malformed: string[] = [];
-  /** Everything written, in order. */
+  /** Everything written, in order (unless keepRaw is false). */
   raw = "";
+  keepRaw = true;
+  /** Characters written. */
+  written = 0;
   #pending = "";
 
   write = (text: string): void => {
-    this.raw += text;
+    if (this.keepRaw) this.raw += text;
+    this.written += text.length;
     const data = this.#pending + text;
     this.#pending = "";
     for (let i = 0; i < data.length; i++) {
@@ -76,6 +80,12 @@ export class Screen {
   #line(): string[] {
     while (this.rows.length <= this.row) this.rows.push([]);
     return this.rows[this.row];
+  }
+
+  /** Forgets every row but the cursor's (long runs). */
+  trim(): void {
+    this.rows = [this.#line()];
+    this.row = 0;
   }
 
   /** The row the cursor is on, trailing spaces kept. */
