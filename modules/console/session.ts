@@ -8,6 +8,7 @@
 //   Ctrl-B / Left  one left                      Ctrl-F / Right          one right
 //   ESC b, Ctrl-Left   word left                 ESC f, Ctrl-Right       word right
 //   Ctrl-D / Delete    delete under the cursor   Ctrl-K                  delete to the end of the line
+//   ESC d              delete the word after the cursor
 //   Ctrl-U         delete to the start of line   Ctrl-W                  delete the word before the cursor
 //   Ctrl-P / Up    older history line            Ctrl-N / Down           newer history line (then what was typed)
 //   Ctrl-C         abandon the line              Ctrl-L                  clear the screen, redraw
@@ -15,7 +16,10 @@
 //   ?              help for what is before the cursor (not inserted; Ctrl-V ? inserts a literal "?")
 //   CR, LF, CRLF   end the line (CRLF once)
 // Escape sequences (ESC [ params final, ESC O x) are parsed by a bounded state machine: unknown ones and ones longer
-// than 16 bytes are dropped with no effect; a control byte inside a sequence abandons it and acts on its own.
+// than 16 bytes are dropped with no effect (an overlong one up to its final byte); a control byte inside a sequence
+// abandons it and acts on its own. ESC followed by any other printable byte is a two-byte (Alt/Meta) sequence that
+// ends there: ESC b, ESC f and ESC d act, any other is dropped. Ctrl-C while a readSecret() line is typed starts that
+// line over (the request stays: a login cannot be skipped); blank lines print a new prompt and run nothing.
 // Other control bytes and bytes >= 0x80 are ignored (counted in stats.ignoredBytes).
 //
 // A line longer than LINE_CAP is never cut short and run: the characters past the cap are not inserted (one bell),
