@@ -208,21 +208,30 @@ export class ConsoleSession {
 
   /** Bytes typed by the user. Never throws. */
   input(bytes: Uint8Array | ArrayBuffer, count?: number): void {
-    const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-    let n = view.length;
-    if (count !== undefined && count >= 0 && count < n) n = count | 0;
-    this.stats.bytesIn += n;
-    if (this.#clock) this.#lastInputMs = this.#clock.now();
-    for (let i = 0; i < n; i++) this.#accept(view[i]);
-    this.#drain();
+    try {
+      const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+      let n = view.length;
+      if (count !== undefined && count >= 0 && count < n) n = count | 0;
+      this.stats.bytesIn += n;
+      if (this.#clock) this.#lastInputMs = this.#clock.now();
+      for (let i = 0; i < n; i++) this.#accept(view[i]);
+      this.#drain();
+    } catch {
+      // not bytes, or a writer that failed outside a command: counted, never thrown at the transport
+      this.stats.internalErrors++;
+    }
   }
 
   /** One byte typed by the user. Never throws. */
   inputByte(byte: number): void {
-    this.stats.bytesIn++;
-    if (this.#clock) this.#lastInputMs = this.#clock.now();
-    this.#accept(byte & 0xff);
-    this.#drain();
+    try {
+      this.stats.bytesIn++;
+      if (this.#clock) this.#lastInputMs = this.#clock.now();
+      this.#accept(byte & 0xff);
+      this.#drain();
+    } catch {
+      this.stats.internalErrors++;
+    }
   }
 
   /** An asynchronous log line: the input line is erased, the log line printed, prompt and input redrawn. */

@@ -653,6 +653,14 @@ describe("console session: failures", () => {
     assert.ok(screen.text.includes("% Internal error: plain string"));
   });
 
+  it("input() that is not bytes is counted, not thrown", () => {
+    const { session, assertShown } = setup();
+    session.input(Symbol("not bytes") as unknown as Uint8Array);
+    session.input({ get length(): number { throw new Error("hostile"); } } as unknown as Uint8Array);
+    assert.equal(session.stats.internalErrors, 2);
+    assertShown("");
+  });
+
   it("a writer that throws does not escape input()", () => {
     let fail = false;
     const session = new ConsoleSession({
