@@ -6,7 +6,9 @@
 // * allocation per idle 10 ms tick of the main loop with the console attached (nothing typed): the slope of XS's
 //   slot counter over two runs that each start after a collection, the harness's SPI round-trip cost subtracted;
 // * per typed key: a command typed one byte per UART read and killed with Ctrl-U (not run); the serial port's read()
-//   returns a new ArrayBuffer per read, as the ESP32's ECMA-419 Serial does, so that allocation is counted;
+//   returns a new ArrayBuffer per read, as the ESP32's ECMA-419 Serial does in "buffer" format (3 slots), and
+//   session.input() makes a Uint8Array view of it (4 slots): both are counted. A second row hands the same bytes to
+//   session.inputByte() directly: what the line editor itself allocates;
 // * per command: the line typed in one read and run. Output goes to a wire that only counts bytes.
 // Bytes are slots x sizeof(txSlot) on this 64-bit host (32; 16 on the ESP32); chunk allocations (strings, buffer
 // storage) are invisible to xsnap's meters, so per-command figures are lower bounds.
@@ -58,6 +60,8 @@ export interface ConsoleMemoryFigures {
   /** Per key typed (one byte per UART read, echo included). */
   keySlots: number;
   keyCompute: number;
+  /** The same with each byte handed to session.inputByte() (no UART read, no ArrayBuffer): the session's own share. */
+  keySessionSlots: number;
   commands: { line: string; slots: number; compute: number; outputBytes: number }[];
   /** Bytes the startup config occupies in flash (all values). */
   flashBytes: number;
@@ -106,12 +110,16 @@ export async function measureConsoleMemory(options: { commands?: boolean; keys?:
 
     let keySlots = NaN;
     let keyCompute = NaN;
+    let keySessionSlots = NaN;
     if (options.keys !== false) {
       await board.run("console-keys", { count: 2, text: KEYS_TEXT });
       const keys = await slope(board, "console-keys", KEYS_SHORT, KEYS_LONG, { text: KEYS_TEXT });
       const perLine = KEYS_TEXT.length + 1;
       keySlots = round(keys.slotsPerUnit / perLine);
       keyCompute = round(keys.computePerUnit / perLine);
+      await board.run("console-keys", { count: 2, text: KEYS_TEXT, direct: true });
+      const direct = await slope(board, "console-keys", KEYS_SHORT, KEYS_LONG, { text: KEYS_TEXT, direct: true });
+      keySessionSlots = round(direct.slotsPerUnit / perLine);
     }
 
     const commands: ConsoleMemoryFigures["commands"] = [];
@@ -139,6 +147,7 @@ export async function measureConsoleMemory(options: { commands?: boolean; keys?:
       tickChunkGrowth: afterTicks.chunkBytes - beforeTicks.chunkBytes,
       keySlots,
       keyCompute,
+      keySessionSlots,
       commands,
       flashBytes,
       slotSize: booted.slotSize,
@@ -187,6 +196,7 @@ export async function run(): Promise<Row[]> {
     { name: "xs.console.idle-tick.alloc-bytes", value: m.tickBytes, unit: "B/tick", target: 0, better: "lower" },
     { name: "xs.console.idle-tick.live-chunk-growth", value: m.tickChunkGrowth, unit: "B", target: 0, better: "lower" },
     { name: "xs.console.key.alloc-bytes", value: round(m.keySlots * m.slotSize), unit: "B/key", target: null, better: "lower" },
+    { name: "xs.console.key.alloc-bytes, session alone (inputByte)", value: round(m.keySessionSlots * m.slotSize), unit: "B/key", target: null, better: "lower" },
     { name: "xs.console.key.compute", value: m.keyCompute, unit: "steps/key", target: null, better: "lower" },
   ];
   const labels: Record<string, string> = {

@@ -416,10 +416,23 @@ export class ConsoleRig {
     };
   }
 
-  /** Memory measurement: `count` times, types `text` one byte per read, then Ctrl-U (the line is killed, not run). */
-  keys(count: number, text: string): void {
+  /**
+   * Memory measurement: `count` times, types `text` one byte per read, then Ctrl-U (the line is killed, not run).
+   * `direct`: each byte goes to session.inputByte() instead of through the UART (the session's own share).
+   */
+  keys(count: number, text: string, direct = false): void {
     const bytes = asciiBytes(text + "\x15");
-    for (let i = 0; i < count; i++) this.typeBytes(bytes, bytes.length, true);
+    if (!direct) {
+      for (let i = 0; i < count; i++) this.typeBytes(bytes, bytes.length, true);
+      return;
+    }
+    const session = this.session;
+    for (let i = 0; i < count; i++) {
+      for (let j = 0; j < bytes.length; j++) {
+        session.inputByte(bytes[j]);
+        this.pump();
+      }
+    }
   }
 
   /** Memory measurement: `count` times, types `line` and Enter in one burst (the command runs). */

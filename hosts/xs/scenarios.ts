@@ -183,7 +183,7 @@ export class ScenarioRunner {
       case "console-hostile":
         return rig.hostile(numberArg(args, "count", 100), numberArg(args, "seed", 1));
       case "console-keys":
-        rig.keys(numberArg(args, "count", 1), stringArg(args, "text", "show trunks"));
+        rig.keys(numberArg(args, "count", 1), stringArg(args, "text", "show trunks"), args.direct === true);
         return rig.wire.bytes;
       case "console-commands":
         rig.commands(numberArg(args, "count", 1), stringArg(args, "line"));
