@@ -129,6 +129,32 @@ describe("console and configuration on XS (xsnap) in lockstep with Node", () => 
     assert.deepEqual(third.running.exemptVlans, []);
   });
 
+  it("an auto-revert fires on the poll-driven scheduler, and erase startup-config boots factory defaults, as on Node", async () => {
+    const t = await twin();
+    await t.same<Boot>("console-boot", {});
+    const type = typer(t);
+    for (const line of CONFIGURATION) await type(line + "\r");
+    await t.same("console-save", {});
+    const before = await t.same<ConsoleState>("console-state");
+    assert.match(await type("configure revert timer 10\r"), /revert in 10 s/);
+    await type("no trunk 0-1\r");
+    await type("interface 3 disable\r");
+    await type("end\r");
+    assert.notDeepEqual((await t.same<ConsoleState>("console-state")).running, before.running);
+    const waited = await t.same<{ output: string }>("console-run", { count: 1050, intervalMs: 10 });
+    assert.match(waited.output, /not confirmed in time: reverted/);
+    assert.deepEqual((await t.same<ConsoleState>("console-state")).running, before.running);
+
+    const erased = await t.same<{ output: string }>("console-save", { line: "erase startup-config" });
+    assert.doesNotMatch(erased.output, /\n% /);
+    t.both((model) => model.powerCycle());
+    const boot = await t.same<Boot>("console-boot", {});
+    assert.match(boot.output, /no startup config; running factory defaults/);
+    const factory = await t.same<ConsoleState>("console-state");
+    assert.equal(factory.startup.source, "factory");
+    assert.deepEqual(factory.running.trunks, []);
+  });
+
   it("a startup config written on Node boots on XS, and one written on XS boots on Node (the same bytes)", async () => {
     // Each engine alone configures and saves on its own board.
     const written: Record<"node" | "xs", StoredEntry[]> = { node: [], xs: [] };
