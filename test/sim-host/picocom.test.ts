@@ -4,16 +4,15 @@
 // restarted on the same state folder: the config is back both times. setup-terminal-tools.sh installs picocom and tmux
 // with apt-get when they are missing (root only; otherwise the test is skipped and says why).
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { makeFolder, removeFolder, SERVER_MAC, sleep, startPtyBoard, type PtyBoard } from "./helpers";
+import { TmuxSession } from "./tmux";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TRUNK_LINE = `trunk 0-1 trk1 trunk server-mac ${SERVER_MAC}`;
-const SCREEN_TIMEOUT_MS = 20_000;
 
 interface Tools {
   picocom: string;
@@ -35,74 +34,13 @@ function setUpTools(): Tools | string {
 
 const tools = setUpTools();
 const skip = typeof tools === "string" ? tools : false;
-const run = promisify(execFile);
-
-/** One tmux session running picocom on a pty; named per test process so only ours is ever killed. */
-class PicocomSession {
-  readonly name: string;
-  constructor(readonly tools: Tools, readonly path: string, suffix: string) {
-    this.name = `onemac-picocom-${process.pid}-${suffix}`;
-  }
-  #panePid = 0;
-  async start(): Promise<void> {
-    // -q: no banner; the console ends lines with CR LF itself; picocom sends Enter as CR.
-    await run(this.tools.tmux, ["new-session", "-d", "-s", this.name, "-x", "220", "-y", "60", `${this.tools.picocom} -q -b 115200 ${this.path}`]);
-    const { stdout } = await run(this.tools.tmux, ["list-panes", "-t", this.name, "-F", "#{pane_pid}"]);
-    this.#panePid = Number(stdout.trim());
-  }
-  async type(line: string): Promise<void> {
-    await run(this.tools.tmux, ["send-keys", "-t", this.name, "-l", line]);
-    await run(this.tools.tmux, ["send-keys", "-t", this.name, "Enter"]);
-  }
-  /** The screen and its scrollback, without the blank lines below the cursor. */
-  async screen(): Promise<string> {
-    const { stdout } = await run(this.tools.tmux, ["capture-pane", "-p", "-J", "-t", this.name, "-S", "-2000"]);
-    return stdout.replace(/\s+$/, "");
-  }
-  /** Waits until `test` holds for the screen (polled every 100 ms, at most SCREEN_TIMEOUT_MS). */
-  async waitFor(what: string, test: (screen: string) => boolean): Promise<string> {
-    const deadline = Date.now() + SCREEN_TIMEOUT_MS;
-    let screen = "";
-    while (Date.now() < deadline) {
-      screen = await this.screen();
-      if (test(screen)) return screen;
-      await sleep(100);
-    }
-    throw new Error(`picocom screen never showed ${what}:\n${screen}`);
-  }
-  /** Types a line and waits for a prompt after its echo; returns the screen lines after the echo, prompt included. */
-  async command(line: string, prompt = /^onemac(\([a-z]+\))?#$/): Promise<string> {
-    const before = (await this.screen()).split("\n").length;
-    await this.type(line);
-    const answer = (screen: string): string | undefined => {
-      const lines = screen.split("\n").slice(before - 1);
-      const echo = lines.findIndex((text) => text.trimEnd().endsWith(line));
-      const last = lines[lines.length - 1].trimEnd();
-      if (echo < 0 || lines.length - 1 <= echo || !prompt.test(last)) return undefined;
-      return lines.slice(echo + 1).join("\n");
-    };
-    return answer(await this.waitFor(`the answer to ${JSON.stringify(line)}`, (screen) => answer(screen) !== undefined))!;
-  }
-  async stop(): Promise<void> {
-    // picocom outlives its tmux session (it ignores the hangup): end it by its pid first.
-    if (this.#panePid > 0) {
-      try {
-        process.kill(this.#panePid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-      this.#panePid = 0;
-    }
-    await run(this.tools.tmux, ["kill-session", "-t", this.name]).catch(() => undefined);
-  }
-}
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 describe("picocom on the --pty console", { skip }, () => {
   const state = skip ? "" : makeFolder("picocom");
   const boards: PtyBoard[] = [];
-  const sessions: PicocomSession[] = [];
+  const sessions: TmuxSession[] = [];
   after(async () => {
     for (const session of sessions) await session.stop();
     for (const board of boards) await board.stop();
@@ -113,7 +51,8 @@ describe("picocom on the --pty console", { skip }, () => {
     const t = tools as Tools;
     const board = await startPtyBoard(state);
     boards.push(board);
-    const picocom = new PicocomSession(t, board.path, "a");
+    // -q: no banner; the console ends lines with CR LF itself; picocom sends Enter as CR.
+    const picocom = new TmuxSession(t.tmux, `picocom-${process.pid}-a`, [t.picocom, "-q", "-b", "115200", board.path]);
     sessions.push(picocom);
     await picocom.start();
     await picocom.type("");
@@ -145,7 +84,7 @@ describe("picocom on the --pty console", { skip }, () => {
     await board.stop();
     const again = await startPtyBoard(state);
     boards.push(again);
-    const second = new PicocomSession(t, again.path, "b");
+    const second = new TmuxSession(t.tmux, `picocom-${process.pid}-b`, [t.picocom, "-q", "-b", "115200", again.path]);
     sessions.push(second);
     await second.start();
     await second.type("");
