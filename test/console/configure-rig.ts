@@ -27,8 +27,10 @@ export class MemoryFlash implements KeyValueStorage {
 export class TestConsole {
   readonly ctx: ConsoleContext;
   readonly interpreter: ConsoleInterpreter;
-  /** Everything printed since the console started (prompts of secrets included, as "<prompt>"). */
+  /** Everything printed since the console started (prompts of secrets included), up to the last 64 KB. */
   transcript = "";
+  /** What the line being typed printed so far. */
+  #current = "";
   reloads = 0;
   #secret: ((line: string) => void) | undefined;
   #holds = 0;
@@ -48,11 +50,11 @@ export class TestConsole {
     };
     this.io = {
       write: (text) => {
-        this.transcript += text;
+        this.#print(text);
       },
       readSecret: (prompt, onLine) => {
         if (this.#secret) throw new Error("two readSecret calls pending");
-        this.transcript += prompt;
+        this.#print(prompt);
         this.#secret = onLine;
       },
       hold: () => {
@@ -69,6 +71,12 @@ export class TestConsole {
     if (options.start !== false) this.interpreter.start(this.io);
   }
 
+  #print(text: string): void {
+    this.#current += text;
+    this.transcript += text;
+    if (this.transcript.length > 65536) this.transcript = this.transcript.slice(-32768);
+  }
+
   get secretPending(): boolean {
     return this.#secret !== undefined;
   }
@@ -79,7 +87,7 @@ export class TestConsole {
 
   /** Types one line (and Enter); returns what it printed. Waits (virtual time) while the prompt is held. */
   type(line: string): string {
-    const before = this.transcript.length;
+    this.#current = "";
     const secret = this.#secret;
     if (secret) {
       this.#secret = undefined;
@@ -87,7 +95,9 @@ export class TestConsole {
     } else this.interpreter.execute(line, this.io);
     for (let i = 0; i < 10_000 && this.#holds > 0; i++) this.board.clock.advance(1);
     if (this.#holds > 0) throw new Error(`"${line}" held the prompt for 10 s`);
-    return this.transcript.slice(before);
+    const printed = this.#current;
+    this.#current = "";
+    return printed;
   }
 
   /** Types each line; throws on the first that prints an error. */
