@@ -20,6 +20,7 @@ export const BOARD_HELP = Object.freeze([
   "  board stop-clients                  the clients stop sending",
   `  board wait <seconds>                let virtual time run (up to ${MAX_WAIT_SECONDS} s)`,
   "  board power-cut                     cut the power and restore it: the firmware boots again from flash",
+  "  board power-cut after-writes <n>    arm it: n more flash writes complete, the next one is torn by the cut",
   "  board quit                          leave (Ctrl-] also leaves an interactive session)",
   `The server has two NICs with one MAC on ports ${SERVER_PORTS.join(" and ")}; clients sit behind port ${CLIENT_PORT}.`,
 ]);
@@ -32,6 +33,7 @@ export type BoardCommand =
   | { kind: "stop-clients" }
   | { kind: "wait"; seconds: number }
   | { kind: "power-cut" }
+  | { kind: "power-cut-armed"; writes: number }
   | { kind: "quit" };
 
 /** True when `line` is a board command (its first word is `board`). */
@@ -58,8 +60,12 @@ export function parseBoardCommand(line: string): BoardCommand {
       return noMore({ kind: "status" });
     case "stop-clients":
       return noMore({ kind: "stop-clients" });
-    case "power-cut":
-      return noMore({ kind: "power-cut" });
+    case "power-cut": {
+      if (rest.length === 0) return { kind: "power-cut" };
+      if (rest[0].toLowerCase() !== "after-writes") throw new BoardError(`"board power-cut" takes nothing or "after-writes <n>", not ${JSON.stringify(rest[0])}`);
+      if (rest[1] === undefined) throw new BoardError(`"board power-cut after-writes" needs a number of writes (0-1000)`);
+      return noMore({ kind: "power-cut-armed", writes: parseInteger(rest[1], "after-writes", 0, 1000) }, 2);
+    }
     case "quit":
     case "exit":
       return noMore({ kind: "quit" });
@@ -165,6 +171,10 @@ export async function runBoardCommand(
         result.lines.push("board: power cut; power restored, the firmware boots from flash");
         result.rebooted = true;
         if (options.waitForBoot) await options.waitForBoot(board);
+        break;
+      case "power-cut-armed":
+        board.armPowerCut(command.writes);
+        result.lines.push(`board: armed: ${command.writes} more flash write${command.writes === 1 ? "" : "s"} complete, then the power fails during the next (try "write memory")`);
         break;
       case "quit":
         result.quit = true;

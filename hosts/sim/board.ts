@@ -15,7 +15,7 @@ import { Bcm53125Model } from "./bcm53125";
 import { SimCpu, VirtualClock } from "./clock";
 import { createSimDevice } from "./device";
 import { Network, clientMacs, macFromOui, VENDOR_OUIS, type Cable, type Flow, type Host, type LossReason, type Server, type SwitchNode } from "./network/fabric";
-import { usePreferenceFolder } from "./preference";
+import { cutPowerAfterWrites, isPowerCut, restorePower, usePreferenceFolder } from "./preference";
 import { SimSerial, type SimSerialOptions } from "./serial";
 import { currentTimerCpu, useClock } from "./timer";
 // main.ts is imported by URL at each boot (below); this type-only import keeps it type-checked against the board's
@@ -41,6 +41,8 @@ const MAX_TRAFFIC_MS = 24 * 3600 * 1000;
  * ESP32 at 240 MHz (no measurement behind it); it only orders events in virtual time.
  */
 export const BOOT_DELAY_MS = 300;
+/** `board power-cut after-writes <n>` takes at most this many writes. */
+const MAX_ARMED_WRITES = 1000;
 /** restart() waits for UART0's FIFO to drain, checking every millisecond at most this often. */
 const RESTART_DRAIN_CHECKS = 50;
 /** The housekeeping timer trims the hosts' arrival records this often (they would grow without bound). */
@@ -63,6 +65,8 @@ export interface SimBoardOptions {
   onTrace?: (atMs: number, text: string) => void;
   /** The firmware stopped (restart or power cut); a boot follows. */
   onHalt?: () => void;
+  /** Something the board did by itself (an armed power cut fired). */
+  onNotice?: (text: string) => void;
   /** A boot failed with an exception out of main.ts. */
   onBootError?: (error: unknown) => void;
   /** The module booted (default: the repository's main.ts). */
@@ -107,6 +111,7 @@ export class SimBoard {
   #booting: Promise<void> | undefined;
   #bootTimer: unknown;
   #restartTimer: unknown;
+  #armedCutTimer: unknown;
   #traffic: Traffic | undefined;
   /** Tallies of what the housekeeping timer trimmed. */
   readonly lossCounts = new Map<LossReason, number>();
@@ -215,6 +220,36 @@ export class SimBoard {
     this.#halt();
     this.model.powerCycle();
     this.#scheduleBoot();
+  }
+
+  /**
+   * Arms a power cut inside the next flash writes: `writes` more writes complete, the one after fails half-written
+   * (the preference module's cutPowerAfterWrites, torn), and the board loses power at that moment (checked every
+   * millisecond of virtual time, a hardware timer). The board boots again with whatever flash then holds.
+   */
+  armPowerCut(writes: number): void {
+    if (!Number.isInteger(writes) || writes < 0 || writes > MAX_ARMED_WRITES) throw new BoardError(`after-writes must be 0-${MAX_ARMED_WRITES}, not ${writes}`);
+    this.disarmPowerCut();
+    cutPowerAfterWrites(writes, { torn: true });
+    this.#armedCutTimer = this.clock.repeat(() => {
+      if (!isPowerCut()) return;
+      this.disarmPowerCut();
+      this.powerCut();
+      this.#options.onNotice?.(`board: the power failed during a flash write (after ${writes} complete); the firmware boots from what flash holds`);
+    }, 1);
+  }
+
+  /** An armed power cut that has not fired is called off. */
+  disarmPowerCut(): void {
+    if (this.#armedCutTimer === undefined) return;
+    this.clock.clear(this.#armedCutTimer);
+    this.#armedCutTimer = undefined;
+    restorePower();
+  }
+
+  /** A power cut is armed and waits for a flash write. */
+  get powerCutArmed(): boolean {
+    return this.#armedCutTimer !== undefined;
   }
 
   /** Bytes typed on the console's serial line. Lost while no firmware has UART0 open. */

@@ -86,13 +86,22 @@ function formatTrace(atMs: number, text: string): string {
 }
 
 /** The board with its output routed through `route` (changed per mode); trace collected for when it is needed. */
-function createBoard(options: Options, route: { console: (bytes: Uint8Array) => void; trace: (text: string) => void; halt?: () => void }) {
+interface Route {
+  console: (bytes: Uint8Array) => void;
+  trace: (text: string) => void;
+  halt?: () => void;
+  /** A line from the board itself (an armed power cut fired). */
+  notice: (text: string) => void;
+}
+
+function createBoard(options: Options, route: Route) {
   mkdirSync(options.stateDir, { recursive: true });
   return new SimBoard({
     stateDir: options.stateDir,
     mainModule: options.firmware,
     onConsoleOutput: (bytes) => route.console(bytes),
     onHalt: () => route.halt?.(),
+    onNotice: (text) => route.notice(text),
     onTrace: (atMs, text) => route.trace(formatTrace(atMs, text)),
     onBootError: (error) => route.trace(formatTrace(-1, `main.ts failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)),
   });
@@ -102,6 +111,8 @@ function createBoard(options: Options, route: { console: (bytes: Uint8Array) => 
 
 async function runScripted(options: Options): Promise<number> {
   const traceLines: string[] = [];
+  /** Board notices, printed after the line during which they happened. */
+  const notices: string[] = [];
   let transcript: CommandTranscript | undefined;
   let unsolicited = new UnsolicitedOutput();
   const route = {
@@ -110,6 +121,7 @@ async function runScripted(options: Options): Promise<number> {
       if (options.trace) process.stderr.write(text);
       else if (traceLines.length < 2000) traceLines.push(text);
     },
+    notice: (text: string) => notices.push(text),
     // A reload or power cut: what the console prints next is the new boot's (shown with --boot-log only).
     halt: () => {
       if (transcript && !options.bootLog) transcript.markRestart();
@@ -151,6 +163,7 @@ async function runScripted(options: Options): Promise<number> {
     if (isBoardLine(line)) {
       const result: BoardResult = await runBoardCommand(board, line, { waitForBoot: async () => void (await waitForBoot()) });
       out(unsolicited.take());
+      out(notices.splice(0));
       out(result.lines);
       if (result.failed) failures++;
       if (result.quit) break;
@@ -173,6 +186,7 @@ async function runScripted(options: Options): Promise<number> {
       continue;
     }
     out(answer.lines);
+    out(notices.splice(0));
     unsolicited.write(answer.prompt);
     if (answer.failed) failures++;
     // A command's after-effects happen before the next line: `reload` restarts the board a moment after its answer
@@ -225,6 +239,7 @@ async function runTerminal(options: Options): Promise<number> {
       stdout.write(bytes);
       keystrokes?.firmwareOutput(bytes);
     },
+    notice: (text: string) => stdout.write(`\r\n${text}\r\n`),
     trace: (text: string) => {
       if (showTrace) process.stderr.write(text.replace(/\n/g, "\r\n"));
       else if (pendingTrace.length < 2000) pendingTrace.push(text);
@@ -286,6 +301,10 @@ async function runPty(options: Options): Promise<number> {
       keystrokes?.firmwareOutput(bytes);
     },
     trace: (text: string) => process.stdout.write(text),
+    notice: (text: string) => {
+      process.stdout.write(text + "\n");
+      pty.write(Buffer.from(`\r\n${text}\r\n`, "latin1"));
+    },
   };
   const board = createBoard(options, route);
   let finish: (code: number) => void = () => {};

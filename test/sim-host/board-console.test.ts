@@ -19,6 +19,7 @@ describe("board command parser", () => {
     assert.deepEqual(parseBoardCommand("board stop-clients"), { kind: "stop-clients" });
     assert.deepEqual(parseBoardCommand("board wait 2.5"), { kind: "wait", seconds: 2.5 });
     assert.deepEqual(parseBoardCommand("board power-cut"), { kind: "power-cut" });
+    assert.deepEqual(parseBoardCommand("board power-cut after-writes 3"), { kind: "power-cut-armed", writes: 3 });
     assert.deepEqual(parseBoardCommand("board status"), { kind: "status" });
     assert.deepEqual(parseBoardCommand("board quit"), { kind: "quit" });
   });
@@ -40,6 +41,9 @@ describe("board command parser", () => {
       ["board wait soon", /not "soon"/],
       ["board status now", /unexpected "now"/],
       ["board dance", /unknown board command "dance"/],
+      ["board power-cut later", /nothing or "after-writes <n>"/],
+      ["board power-cut after-writes", /needs a number of writes/],
+      ["board power-cut after-writes 1001", /0-1000, not 1001/],
     ];
     for (const [line, message] of cases) assert.throws(() => parseBoardCommand(line), (error: unknown) => error instanceof BoardError && message.test(error.message), line);
   });

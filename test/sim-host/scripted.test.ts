@@ -66,6 +66,29 @@ describe("npm start, scripted", () => {
     assert.ok(!afterCut.includes("unsaved-name"), afterCut);
   });
 
+  it("a power cut in the middle of write memory leaves the previous save in force", async () => {
+    const state = stateFolder();
+    const result = await runScripted(state, [
+      "configure",
+      TRUNK_LINE,
+      "end",
+      "write memory",
+      "configure",
+      "hostname torn-save",
+      "end",
+      "board power-cut after-writes 1",
+      "write memory",
+      "show running-config",
+      "show logging",
+    ]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /the power failed during a flash write/);
+    const afterCut = result.stdout.slice(result.stdout.indexOf("the power failed"));
+    assert.ok(afterCut.includes(TRUNK_LINE), afterCut);
+    assert.ok(!afterCut.includes("torn-save"), afterCut);
+    assert.match(afterCut, /config: slot b is torn/);
+  });
+
   it("pulling a trunk member fails over: the log lines and show trunks say so", async () => {
     const state = stateFolder();
     const result = await runScripted(state, [
