@@ -688,6 +688,10 @@ export class Grammar {
       const spec = this.#commands[state.command].spec;
       if (node && node.keyword === word && specs.indexOf(spec) < 0) specs.push(spec);
     }
+    for (const spec of specs) {
+      const own = spec.words ? spec.words[word] : undefined;
+      if (own) return own;
+    }
     if (specs.length === 1) return specs[0].help;
     const shared = this.#wordHelp[word];
     return shared ?? specs[0].help;

@@ -35,6 +35,9 @@ const WORD_HELP: Readonly<Record<string, string>> = Object.freeze({
   password: "The console password",
   exit: "Leave configuration mode (exec mode: log out)",
   "trunk-load-balance": "How frames spread over trunk members",
+  exempt: "Never report moves of a MAC, or in a VLAN",
+  manager: "The console password",
+  recovery: "When err-disabled ports come back",
 });
 
 function message(error: unknown): string {
@@ -225,21 +228,28 @@ export class ConsoleInterpreter implements Interpreter {
     const noPassword = (): void => {
       ctx.firmware.config.change((draft) => void (draft.password = null));
     };
-    const spec = (pattern: string, help: string, mode: CommandSpec["mode"], run: CommandSpec["run"]): CommandSpec =>
-      Object.freeze({ pattern, help, mode, run });
+    const spec = (pattern: string, help: string, mode: CommandSpec["mode"], run: CommandSpec["run"], words?: Record<string, string>): CommandSpec =>
+      Object.freeze({ pattern, help, mode, run, words: words ? Object.freeze(words) : undefined });
     return [
       spec(
         "configure [terminal] [revert timer <int:seconds:10-3600>]",
         'Enter configuration mode; with "revert timer N" changes revert after N seconds unless confirmed',
         "any",
         configure,
+        {
+          terminal: "From this terminal (the same as plain configure)",
+          revert: "Changes made from now on revert unless confirmed in time",
+          timer: "Seconds until they revert (10..3600); \"configure confirm\" keeps them",
+        },
       ),
       spec("end", "Leave configuration mode", "config", leave),
       spec("exit", "Leave configuration mode", "config", leave),
       spec("exit", "Log out (asks for the password again when one is set)", "exec", logout),
       spec("logout", "Log out (asks for the password again when one is set)", "exec", logout),
       spec("password manager", "Set the console password (asked twice, stored as a salted hash)", "config", setPassword),
-      spec("password manager hashed <text:hash>", "Set the console password from its hash (as show running-config prints it)", "config", setHashed),
+      spec("password manager hashed <text:hash>", "Set the console password from its hash (as show running-config prints it)", "config", setHashed, {
+        hashed: "Give the hash instead (sha256-iterated$ROUNDS$SALT$HASH)",
+      }),
       spec("no password manager", "Remove the console password", "config", noPassword),
     ];
   }

@@ -54,6 +54,8 @@ export interface CommandSpec {
   mode: "exec" | "config" | "any";
   /** Accepts a trailing "| json". */
   json?: boolean;
+  /** "?" help for keywords inside the pattern ("index-bits": "Table size ..."); the first word uses `help`. */
+  words?: Readonly<Record<string, string>>;
   run(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json: boolean): void;
 }
 

@@ -361,6 +361,8 @@ test("? help and completion through the interpreter follow the mode", () => {
   assert.match(config, /^ {2}no +Undo a setting$/m);
   assert.match(console.interpreter.help("trunk 0-1 "), /<trunk> +trk1 or trk2/);
   assert.match(console.interpreter.help("trunk 0-1 trk1 "), /<cr>/);
+  assert.match(console.interpreter.help("trunk 0-1 trk1 "), /^ {2}lacp +Not supported: this switch does static trunks only$/m);
+  assert.match(console.interpreter.help("configure revert "), /^ {2}timer +Seconds until they revert/m);
   assert.deepEqual(console.interpreter.complete("mac-move w"), ["window"]);
   assert.deepEqual(console.interpreter.complete("no l"), ["link-debounce", "link-flap", "link-poll"]);
 });

@@ -383,8 +383,13 @@ function noInterfaceDisable(args: CommandArgs, ctx: ConsoleContext): void {
   });
 }
 
-function config(pattern: string, help: string, run: (args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo) => void): CommandSpec {
-  return Object.freeze({ pattern, help, mode: "config" as const, run });
+function config(
+  pattern: string,
+  help: string,
+  run: (args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo) => void,
+  words?: Readonly<Record<string, string>>,
+): CommandSpec {
+  return Object.freeze({ pattern, help, mode: "config" as const, run, words: words ? Object.freeze(words) : undefined });
 }
 
 /** Configuration commands (mode "config"). `password manager` and the mode commands live in interpreter.ts. */
@@ -395,12 +400,20 @@ export const CONFIGURE_COMMANDS: readonly CommandSpec[] = Object.freeze([
     "trunk <ports> <trunk> [{trunk|lacp}] [server-mac <mac>] [index-bits <int:bits:1-8>]",
     "Add ports to a static trunk (created when new; ports leave any other trunk)",
     trunk,
+    {
+      trunk: "A static trunk (the default; ProCurve's word)",
+      lacp: "Not supported: this switch does static trunks only",
+      "server-mac": "The server's MAC behind the trunk (a new trunk needs one)",
+      "index-bits": "Table size of the trunk: 2^M entries (default M = 3)",
+    },
   ),
   config("no trunk <ports>", "Take ports out of their trunk (a trunk left empty is removed)", noTrunkPorts),
   config("trunk <trunk> index-bits <int:bits:1-8>", "Table size of the trunk: 2^M entries (the patent's M, default 3)", trunkIndexBits),
   config("trunk <trunk> hold-down <int:ms:0-600000>", "Milliseconds a member that came back waits before taking traffic", trunkHoldDown),
   config("trunk <trunk> vlan <vid>", "VLAN of the servers' static address entries (default 0)", trunkVlan),
-  config("trunk <trunk> inter-switch-port <port> [learning]", "The switch-to-switch link of a two-switch trunk", trunkInterSwitch),
+  config("trunk <trunk> inter-switch-port <port> [learning]", "The switch-to-switch link of a two-switch trunk", trunkInterSwitch, {
+    learning: "Let the switch-to-switch port learn source MACs (default: it does not)",
+  }),
   config("no trunk <trunk> inter-switch-port", "Remove the trunk's switch-to-switch link", noTrunkInterSwitch),
   config(
     "trunk-load-balance {src-mac|dst-mac|src-dst-mac|<word:method>}",
@@ -418,12 +431,16 @@ export const CONFIGURE_COMMANDS: readonly CommandSpec[] = Object.freeze([
   config("mac-move threshold <int:count:1-1000000>", "Moves within the window before a MAC is reported", moveThreshold),
   config("mac-move records <int:count:1-256>", "Move records kept", moveRecords),
   config("mac-move scan-interval <seconds:interval:0-3600>", "Seconds between address-table scans", moveScanInterval),
-  config("mac-move log-limit <int:lines:1-1000> per <seconds:interval:0-86400>", "At most this many move log lines per interval (seconds)", moveLogLimit),
+  config("mac-move log-limit <int:lines:1-1000> per <seconds:interval:0-86400>", "At most this many move log lines per interval (seconds)", moveLogLimit, {
+    per: "Seconds of the interval",
+  }),
   config("no mac-move {window|threshold|records|scan-interval|log-limit}", "Back to the factory MAC move setting", noMoveSetting),
   config("link-poll <int:ms:1-60000>", "Milliseconds between link polls", linkPoll),
   config("link-debounce <int:ms:0-600000>", "Milliseconds a link must stay up before a trunk uses it", linkDebounce),
   config("no {link-poll|link-debounce}", "Back to the factory link setting", noLinkSetting),
-  config("link-flap limit <int:limit:0-32> window <seconds:window:0-86400>", "Err-disable a port after this many link losses within the window (seconds); 0 turns it off", linkFlap),
+  config("link-flap limit <int:limit:0-32> window <seconds:window:0-86400>", "Err-disable a port after this many link losses within the window (seconds); 0 turns it off", linkFlap, {
+    window: "Seconds over which link losses are counted",
+  }),
   config("no link-flap", "Turn flap damping off (limit 0)", noLinkFlap),
   config("errdisable recovery interval <seconds:interval:0-86400>", "Seconds before an err-disabled port recovers", recoveryInterval),
   config("no errdisable recovery interval", "Back to the factory recovery interval", noRecoveryInterval),
