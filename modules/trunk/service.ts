@@ -296,7 +296,7 @@ export class TrunkService {
     this.#record(trunk, valid.members[0], "configure", started, false);
     this.#log(
       `trk${trunk.group + 1}: members ${valid.members.join(",")}, table ${table.size} entries (M = ${table.indexBits}), ` +
-        `servers ${valid.servers.map(formatMac).join(" ")}, in service ${this.#portList(trunk.programmedMask)}`,
+        `${valid.servers.length ? `servers ${valid.servers.map(formatMac).join(" ")}` : "no server flagged yet"}, in service ${this.#portList(trunk.programmedMask)}`,
     );
     return this.#view(trunk, false);
   }
