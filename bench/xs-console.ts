@@ -2,7 +2,12 @@
 // (hosts/xs/console-rig.ts: Firmware with flash, ConsoleSession, interpreter, UartConsole) booted from a startup config
 // of 2 trunks, 4 server MACs and 8 MAC-move exemptions. Method as in bench/xs.ts (read it first):
 // * after boot: live slots and chunk bytes from a snapshot, minus a baseline taken with the harness loaded and the
-//   flash already holding the startup config (flash is not RAM on the ESP32);
+//   flash already holding the startup config (flash is not RAM on the ESP32). The baseline is taken after the bundle
+//   has been evaluated, i.e. after every module body ran, as the SDK's preload runs them at build time: module-level
+//   constants (the console's compiled grammar, CONSOLE_GRAMMAR in modules/console/interpreter.ts, the command specs,
+//   frozen tables) are not counted, because preloaded and frozen they live in flash on the device. That they are
+//   frozen all the way down is what makes this true, and test/console/grammar.test.ts checks it for the grammar;
+//   an unfrozen module constant would be copied into RAM when written, which this bench cannot see;
 // * allocation per idle 10 ms tick of the main loop with the console attached (nothing typed): the slope of XS's
 //   slot counter over two runs that each start after a collection, the harness's SPI round-trip cost subtracted;
 // * per typed key: a command typed one byte per UART read and killed with Ctrl-U (not run); the serial port's read()

@@ -11,7 +11,10 @@
 // specs with json: true. The work per line is bounded: at most MAX_LINE_LENGTH characters and MAX_WORDS words, and the
 // set of live states never exceeds the number of compiled nodes.
 //
-// Plain ES2022 for XS: no module-level mutable state; the compiled tables belong to the Grammar instance.
+// Plain ES2022 for XS: no module-level mutable state. compileGrammar() builds the tables once and freezes them all the
+// way down, so a module can compile its command list at module level: the Moddable SDK preloads the firmware's modules
+// and their frozen constants then live in flash, not in the XS heap (interpreter.ts does this; a Grammar instance only
+// points at the shared tables). new Grammar(specs) still compiles a list of its own (tests, one-off grammars).
 import type { CommandArgs, CommandSpec } from "./types";
 import { formatMac, parseMac } from "../mac";
 
@@ -193,6 +196,27 @@ function compileSpec(spec: CommandSpec): CompiledCommand {
   };
   const first = build(elements, [END]);
   return Object.freeze({ spec, nodes: Object.freeze(nodes), first: Object.freeze(first) });
+}
+
+/** Freezes `value` and every object reachable through own enumerable properties (functions shallowly). Bounded. */
+function deepFreeze<T>(value: T, depth = 0): T {
+  if (depth > 16 || value === null || (typeof value !== "object" && typeof value !== "function")) return value;
+  if (typeof value === "function") return Object.freeze(value);
+  const values = Object.values(value as object);
+  for (let i = 0; i < values.length; i++) deepFreeze(values[i], depth + 1);
+  return Object.freeze(value);
+}
+
+/** A command list compiled once: every table, node and spec frozen. Build it at module level and share it. */
+export interface CompiledGrammar {
+  readonly commands: readonly CompiledCommand[];
+}
+
+/** Compiles `specs` (throws on a bad pattern) and freezes the result all the way down, the specs included. */
+export function compileGrammar(specs: readonly CommandSpec[]): CompiledGrammar {
+  const commands: CompiledCommand[] = [];
+  for (let i = 0; i < specs.length; i++) commands.push(compileSpec(specs[i]));
+  return deepFreeze({ commands });
 }
 
 function union(a: readonly number[], b: readonly number[]): number[] {
@@ -466,6 +490,12 @@ export interface GrammarOptions {
   wordHelp?: Readonly<Record<string, string>>;
 }
 
+const EMPTY_WORD_HELP: Readonly<Record<string, string>> = Object.freeze({});
+
+function isCompiled(value: CompiledGrammar | readonly CommandSpec[]): value is CompiledGrammar {
+  return !Array.isArray(value);
+}
+
 export interface HelpEntry {
   word: string;
   help: string;
@@ -475,9 +505,10 @@ export class Grammar {
   readonly #commands: readonly CompiledCommand[];
   readonly #wordHelp: Readonly<Record<string, string>>;
 
-  constructor(specs: readonly CommandSpec[], options: GrammarOptions = {}) {
-    this.#commands = Object.freeze(specs.map(compileSpec));
-    this.#wordHelp = options.wordHelp ?? {};
+  /** `compiled` from compileGrammar() is shared, not copied; a list of specs is compiled for this instance. */
+  constructor(compiled: CompiledGrammar | readonly CommandSpec[], options: GrammarOptions = {}) {
+    this.#commands = isCompiled(compiled) ? compiled.commands : compileGrammar(compiled).commands;
+    this.#wordHelp = options.wordHelp ?? EMPTY_WORD_HELP;
   }
 
   get specs(): CommandSpec[] {

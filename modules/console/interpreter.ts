@@ -9,7 +9,7 @@
 import { OnemacError } from "../errors";
 import { hashPassword, verifyPassword } from "../config/password";
 import type { PasswordHash } from "../config/schema";
-import { Grammar, type ConsoleMode } from "./grammar";
+import { compileGrammar, Grammar, type CompiledGrammar, type ConsoleMode } from "./grammar";
 import { parsePasswordHash } from "./running-config";
 import type { CommandArgs, CommandSpec, ConsoleContext, ConsoleIo, Interpreter } from "./types";
 import { CONFIGURE_COMMANDS } from "./commands/configure";
@@ -40,6 +40,52 @@ const WORD_HELP: Readonly<Record<string, string>> = Object.freeze({
   recovery: "When err-disabled ports come back",
 });
 
+/** What a session command does; the interpreter runs it (it changes the interpreter's own state). */
+type SessionAction = "configure" | "leave" | "logout" | "set-password" | "set-hashed" | "no-password";
+
+interface SessionCommandSpec extends CommandSpec {
+  readonly action: SessionAction;
+}
+
+function runBySession(): void {
+  throw new Error("a session command runs inside its interpreter");
+}
+
+function session(pattern: string, help: string, mode: CommandSpec["mode"], action: SessionAction, words?: Record<string, string>): SessionCommandSpec {
+  return Object.freeze({ pattern, help, mode, action, run: runBySession, words: words ? Object.freeze(words) : undefined });
+}
+
+/** Commands that change the session itself (mode, login, password): module-level like the others, run by the interpreter. */
+export const SESSION_COMMANDS: readonly CommandSpec[] = Object.freeze([
+  session(
+    "configure [terminal] [revert timer <int:seconds:10-3600>]",
+    'Enter configuration mode; with "revert timer N" changes revert after N seconds unless confirmed',
+    "any",
+    "configure",
+    {
+      terminal: "From this terminal (the same as plain configure)",
+      revert: "Changes made from now on revert unless confirmed in time",
+      timer: "Seconds until they revert (10..3600); \"configure confirm\" keeps them",
+    },
+  ),
+  session("end", "Leave configuration mode", "config", "leave"),
+  session("exit", "Leave configuration mode", "config", "leave"),
+  session("exit", "Log out (asks for the password again when one is set)", "exec", "logout"),
+  session("logout", "Log out (asks for the password again when one is set)", "exec", "logout"),
+  session("password manager", "Set the console password (asked twice, stored as a salted hash)", "config", "set-password"),
+  session("password manager hashed <text:hash>", "Set the console password from its hash (as show running-config prints it)", "config", "set-hashed", {
+    hashed: "Give the hash instead (sha256-iterated$ROUNDS$SALT$HASH)",
+  }),
+  session("no password manager", "Remove the console password", "config", "no-password"),
+]);
+
+/**
+ * Every console command, compiled once when the module is evaluated and frozen all the way down: the SDK preloads the
+ * module, so these tables live in flash and an interpreter holds only a pointer to them (bench/xs-console.ts measures
+ * the heap after boot; test/console/grammar.test.ts checks that nothing in here is mutable).
+ */
+export const CONSOLE_GRAMMAR: CompiledGrammar = compileGrammar(SHOW_COMMANDS.concat(CONFIGURE_COMMANDS, EXEC_COMMANDS, SESSION_COMMANDS));
+
 function message(error: unknown): string {
   if (error instanceof OnemacError) return `% ${error.message}`;
   return `% Internal error: ${error instanceof Error ? error.message : String(error)}`;
@@ -53,10 +99,10 @@ export class ConsoleInterpreter implements Interpreter {
   #failures = 0;
   #retryAtMs = 0;
 
+  /** `commands` replaces the show/configure/exec lists (compiled for this instance; the session commands are added). */
   constructor(ctx: ConsoleContext, commands?: readonly CommandSpec[]) {
     this.#ctx = ctx;
-    const all = (commands ?? SHOW_COMMANDS.concat(CONFIGURE_COMMANDS, EXEC_COMMANDS)).concat(this.#sessionCommands());
-    this.#grammar = new Grammar(all, { wordHelp: WORD_HELP });
+    this.#grammar = new Grammar(commands ? commands.concat(SESSION_COMMANDS) : CONSOLE_GRAMMAR, { wordHelp: WORD_HELP });
   }
 
   get mode(): ConsoleMode {
@@ -115,7 +161,9 @@ export class ConsoleInterpreter implements Interpreter {
         io.write(`${result.message}\n`);
         return;
       }
-      result.spec.run(result.args, this.#ctx, io, result.json);
+      const action = (result.spec as Partial<SessionCommandSpec>).action;
+      if (action !== undefined) this.#runSession(action, result.args, io);
+      else result.spec.run(result.args, this.#ctx, io, result.json);
     } catch (error) {
       io.write(`${message(error)}\n`);
     }
@@ -179,79 +227,63 @@ export class ConsoleInterpreter implements Interpreter {
   }
 
   // -------------------------------------------------------------------------------------------------------------
-  // Commands that change the session itself
+  // Commands that change the session itself (SESSION_COMMANDS: matched by the shared grammar, run here)
 
-  #sessionCommands(): CommandSpec[] {
+  #runSession(action: SessionAction, args: CommandArgs, io: ConsoleIo): void {
     const ctx = this.#ctx;
-    const configure = (args: CommandArgs, _ctx: ConsoleContext, io: ConsoleIo): void => {
-      if (args.given("seconds")) {
-        const seconds = args.int("seconds");
-        ctx.firmware.config.armRevert(seconds);
-        io.write(`Changes from now on revert in ${seconds} s unless you type "configure confirm"\n`);
-      }
-      this.#mode = "config";
-    };
-    const leave = (): void => {
-      this.#mode = "exec";
-    };
-    const logout = (_args: CommandArgs, _ctx: ConsoleContext, io: ConsoleIo): void => {
-      if (this.#password()) this.#lock(io);
-      else io.write("No console password is set: nothing to log out of\n");
-    };
-    const setPassword = (_args: CommandArgs, _ctx: ConsoleContext, io: ConsoleIo): void => {
-      io.readSecret("New password: ", (first) => {
-        if (typeof first !== "string" || first.length === 0 || first.length > MAX_PASSWORD_LENGTH || !/^[ -~]*$/.test(first)) {
-          io.write(`% Password not changed: use 1 to ${MAX_PASSWORD_LENGTH} printable ASCII characters\n`);
-          return;
+    switch (action) {
+      case "configure":
+        if (args.given("seconds")) {
+          const seconds = args.int("seconds");
+          ctx.firmware.config.armRevert(seconds);
+          io.write(`Changes from now on revert in ${seconds} s unless you type "configure confirm"\n`);
         }
-        io.readSecret("Repeat the new password: ", (second) => {
-          try {
-            if (second !== first) {
-              io.write("% Password not changed: the two entries differ\n");
-              return;
-            }
-            const salt = new Uint8Array(SALT_BYTES);
-            ctx.random(salt);
-            const hash = hashPassword(first, salt);
-            ctx.firmware.config.change((draft) => void (draft.password = hash));
-            io.write('[OK] console password set ("write memory" keeps it)\n');
-          } catch (error) {
-            io.write(`${message(error)}\n`);
+        this.#mode = "config";
+        return;
+      case "leave":
+        this.#mode = "exec";
+        return;
+      case "logout":
+        if (this.#password()) this.#lock(io);
+        else io.write("No console password is set: nothing to log out of\n");
+        return;
+      case "set-password":
+        this.#setPassword(io);
+        return;
+      case "set-hashed": {
+        const hash = parsePasswordHash(args.text("hash"));
+        ctx.firmware.config.change((draft) => void (draft.password = hash));
+        return;
+      }
+      case "no-password":
+        ctx.firmware.config.change((draft) => void (draft.password = null));
+        return;
+    }
+  }
+
+  #setPassword(io: ConsoleIo): void {
+    const ctx = this.#ctx;
+    io.readSecret("New password: ", (first) => {
+      if (typeof first !== "string" || first.length === 0 || first.length > MAX_PASSWORD_LENGTH || !/^[ -~]*$/.test(first)) {
+        io.write(`% Password not changed: use 1 to ${MAX_PASSWORD_LENGTH} printable ASCII characters\n`);
+        return;
+      }
+      io.readSecret("Repeat the new password: ", (second) => {
+        try {
+          if (second !== first) {
+            io.write("% Password not changed: the two entries differ\n");
+            return;
           }
-        });
+          const salt = new Uint8Array(SALT_BYTES);
+          ctx.random(salt);
+          const hash = hashPassword(first, salt);
+          ctx.firmware.config.change((draft) => void (draft.password = hash));
+          io.write('[OK] console password set ("write memory" keeps it)\n');
+        } catch (error) {
+          io.write(`${message(error)}\n`);
+        }
       });
-    };
-    const setHashed = (args: CommandArgs): void => {
-      const hash = parsePasswordHash(args.text("hash"));
-      ctx.firmware.config.change((draft) => void (draft.password = hash));
-    };
-    const noPassword = (): void => {
-      ctx.firmware.config.change((draft) => void (draft.password = null));
-    };
-    const spec = (pattern: string, help: string, mode: CommandSpec["mode"], run: CommandSpec["run"], words?: Record<string, string>): CommandSpec =>
-      Object.freeze({ pattern, help, mode, run, words: words ? Object.freeze(words) : undefined });
-    return [
-      spec(
-        "configure [terminal] [revert timer <int:seconds:10-3600>]",
-        'Enter configuration mode; with "revert timer N" changes revert after N seconds unless confirmed',
-        "any",
-        configure,
-        {
-          terminal: "From this terminal (the same as plain configure)",
-          revert: "Changes made from now on revert unless confirmed in time",
-          timer: "Seconds until they revert (10..3600); \"configure confirm\" keeps them",
-        },
-      ),
-      spec("end", "Leave configuration mode", "config", leave),
-      spec("exit", "Leave configuration mode", "config", leave),
-      spec("exit", "Log out (asks for the password again when one is set)", "exec", logout),
-      spec("logout", "Log out (asks for the password again when one is set)", "exec", logout),
-      spec("password manager", "Set the console password (asked twice, stored as a salted hash)", "config", setPassword),
-      spec("password manager hashed <text:hash>", "Set the console password from its hash (as show running-config prints it)", "config", setHashed, {
-        hashed: "Give the hash instead (sha256-iterated$ROUNDS$SALT$HASH)",
-      }),
-      spec("no password manager", "Remove the console password", "config", noPassword),
-    ];
+    });
   }
 }
 

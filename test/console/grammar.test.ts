@@ -2,7 +2,11 @@
 // "| json", errors naming the word, "?" help and tab completion.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Grammar, JSON_ONLY_AT_END, MAX_LINE_LENGTH, parsePortList, tokenize, type MatchResult } from "../../modules/console/grammar";
+import { compileGrammar, Grammar, JSON_ONLY_AT_END, MAX_LINE_LENGTH, parsePortList, tokenize, type MatchResult } from "../../modules/console/grammar";
+import { CONSOLE_GRAMMAR, SESSION_COMMANDS } from "../../modules/console/interpreter";
+import { CONFIGURE_COMMANDS } from "../../modules/console/commands/configure";
+import { EXEC_COMMANDS } from "../../modules/console/commands/exec";
+import { SHOW_COMMANDS } from "../../modules/console/commands/show";
 import type { CommandSpec } from "../../modules/console/types";
 
 function spec(pattern: string, mode: CommandSpec["mode"] = "any", json = false): CommandSpec {
@@ -200,4 +204,30 @@ test("args getters throw for values the line did not carry; given() tells", () =
   assert.throws(() => args.port());
   assert.equal(args.has("brief"), true);
   assert.equal(args.has("counters"), false);
+});
+
+test("the console's grammar is compiled once at module level and frozen all the way down (preloaded into flash)", () => {
+  // Every object reachable from CONSOLE_GRAMMAR: own property values, not through functions (those are frozen
+  // themselves). An unfrozen one would be copied into the XS heap on the device.
+  const seen = new Set<unknown>();
+  const stack: unknown[] = [CONSOLE_GRAMMAR];
+  let objects = 0;
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === null || (typeof value !== "object" && typeof value !== "function") || seen.has(value)) continue;
+    seen.add(value);
+    objects++;
+    assert.ok(Object.isFrozen(value), `not frozen: ${typeof value === "function" ? `function ${value.name}` : JSON.stringify(value)?.slice(0, 120)}`);
+    if (typeof value === "function") continue;
+    for (const key of Reflect.ownKeys(value as object)) stack.push((Object.getOwnPropertyDescriptor(value, key) as PropertyDescriptor).value);
+  }
+  assert.ok(objects > 500, `${objects} objects`);
+  // Every command list is in it, the session commands included; an interpreter compiles nothing of its own.
+  const patterns = CONSOLE_GRAMMAR.commands.map((command) => command.spec.pattern);
+  for (const list of [SHOW_COMMANDS, CONFIGURE_COMMANDS, EXEC_COMMANDS, SESSION_COMMANDS])
+    for (const command of list) assert.ok(patterns.includes(command.pattern), command.pattern);
+  const shared = new Grammar(CONSOLE_GRAMMAR);
+  assert.equal(shared.match("show trunks", "exec").kind, "command");
+  assert.equal(compileGrammar(SPECS).commands.length, SPECS.length);
+  assert.ok(Object.isFrozen(SPECS[0]), "compileGrammar freezes the specs it compiles");
 });
