@@ -6,8 +6,13 @@
 // Login: with a console password set (running config's `password`), start() and `exit`/`logout` in exec mode ask
 // for it through io.readSecret. Wrong passwords are rate-limited on ctx.clock: after the n-th wrong one the next try
 // is accepted only 2^(n-1) s later (1, 2, 4 ... at most 30 s); an answer typed earlier is refused unread.
+//
+// Hashing a password (checking one at login, setting one with `password manager`) is 256 rounds of iterated SHA-256:
+// millions of XS steps, seconds of the ESP32's CPU in one go, long enough to hold the link poll (and trunk failover)
+// up. So it runs a few rounds per tick on the firmware's scheduler (PasswordHasher.step), between link polls, with the
+// prompt held (io.hold) until the answer is known.
 import { OnemacError } from "../errors";
-import { hashPassword, verifyPassword } from "../config/password";
+import { beginVerifyPassword, DEFAULT_PASSWORD_ROUNDS, PasswordHasher, toHex } from "../config/password";
 import type { PasswordHash } from "../config/schema";
 import { compileGrammar, Grammar, type CompiledGrammar, type ConsoleMode } from "./grammar";
 import { parsePasswordHash } from "./running-config";
@@ -20,6 +25,14 @@ export const MAX_LOCKOUT_SECONDS = 30;
 const MAX_PASSWORD_LENGTH = 64;
 const SALT_BYTES = 16;
 const DEFAULT_HOSTNAME = "onemac";
+/**
+ * Hash rounds per scheduler tick. One round is two SHA-256 blocks, about 18,000 XS metering steps (xsnap); a tick
+ * with 2 rounds is a few milliseconds of the ESP32's CPU, so the 10 ms link poll keeps its pace while a login (256
+ * rounds: 128 ticks, about 1.3 s) is checked.
+ */
+export const PASSWORD_ROUNDS_PER_TICK = 2;
+/** Interval of the hashing timer: the next scheduler tick (on main.ts's board, the next link poll). */
+const PASSWORD_STEP_MS = 1;
 
 /** Help for keywords that start several commands. */
 const WORD_HELP: Readonly<Record<string, string>> = Object.freeze({
@@ -213,17 +226,67 @@ export class ConsoleInterpreter implements Interpreter {
       return;
     }
     const hash = this.#password();
-    if (!hash || verifyPassword(String(secret), hash)) {
-      this.#locked = false;
-      this.#failures = 0;
-      this.#retryAtMs = 0;
+    if (!hash) {
+      this.#unlock();
       return;
     }
+    const hasher = beginVerifyPassword(String(secret), hash);
+    if (!hasher) {
+      this.#wrongPassword(io);
+      return;
+    }
+    this.#hashInSteps(hasher, io, () => {
+      if (hasher.matches(hash.hash)) this.#unlock();
+      else this.#wrongPassword(io);
+    });
+  }
+
+  #unlock(): void {
+    this.#locked = false;
+    this.#failures = 0;
+    this.#retryAtMs = 0;
+  }
+
+  #wrongPassword(io: ConsoleIo): void {
     this.#failures = Math.min(this.#failures + 1, 16);
     const wait = Math.min(MAX_LOCKOUT_SECONDS, 2 ** (this.#failures - 1));
-    this.#retryAtMs = now + wait * 1000;
+    this.#retryAtMs = this.#ctx.clock.now() + wait * 1000;
     io.write(`% Wrong password (next try in ${wait} s)\n`);
     this.#ask(io);
+  }
+
+  /**
+   * Runs `hasher` PASSWORD_ROUNDS_PER_TICK rounds per tick of the firmware's scheduler with the prompt held, then
+   * `done` (whose errors are printed) and releases the prompt. What is typed meanwhile waits in the session.
+   */
+  #hashInSteps(hasher: PasswordHasher, io: ConsoleIo, done: () => void): void {
+    const scheduler = this.#ctx.firmware.scheduler;
+    const release = io.hold();
+    let timer: unknown;
+    const tick = (): void => {
+      let failure: unknown;
+      try {
+        if (hasher.step(PASSWORD_ROUNDS_PER_TICK)) return;
+      } catch (error) {
+        failure = error;
+      }
+      scheduler.clear(timer);
+      try {
+        if (failure !== undefined) throw failure;
+        done();
+      } catch (error) {
+        io.write(`${message(error)}\n`);
+        if (this.#locked) this.#ask(io);
+      } finally {
+        release();
+      }
+    };
+    try {
+      timer = scheduler.repeat(tick, PASSWORD_STEP_MS);
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -276,9 +339,12 @@ export class ConsoleInterpreter implements Interpreter {
           }
           const salt = new Uint8Array(SALT_BYTES);
           ctx.random(salt);
-          const hash = hashPassword(first, salt);
-          ctx.firmware.config.change((draft) => void (draft.password = hash));
-          io.write('[OK] console password set ("write memory" keeps it)\n');
+          const hasher = new PasswordHasher(first, salt, DEFAULT_PASSWORD_ROUNDS);
+          this.#hashInSteps(hasher, io, () => {
+            const hash: PasswordHash = { algorithm: "sha256-iterated", rounds: hasher.rounds, salt: toHex(salt), hash: hasher.hex() };
+            ctx.firmware.config.change((draft) => void (draft.password = hash));
+            io.write('[OK] console password set ("write memory" keeps it)\n');
+          });
         } catch (error) {
           io.write(`${message(error)}\n`);
         }

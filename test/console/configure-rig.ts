@@ -87,17 +87,34 @@ export class TestConsole {
 
   /** Types one line (and Enter); returns what it printed. Waits (virtual time) while the prompt is held. */
   type(line: string): string {
+    this.submit(line);
+    this.waitWhileHeld(line);
+    const printed = this.#current;
+    this.#current = "";
+    return printed;
+  }
+
+  /** Types one line (and Enter) and returns at once, the prompt possibly still held (see `held`). */
+  submit(line: string): void {
     this.#current = "";
     const secret = this.#secret;
     if (secret) {
       this.#secret = undefined;
       secret(line);
     } else this.interpreter.execute(line, this.io);
-    for (let i = 0; i < 10_000 && this.#holds > 0; i++) this.board.clock.advance(1);
-    if (this.#holds > 0) throw new Error(`"${line}" held the prompt for 10 s`);
-    const printed = this.#current;
-    this.#current = "";
-    return printed;
+  }
+
+  /** Advances virtual time 1 ms at a time until the prompt is released (at most 10 s); returns the ms waited. */
+  waitWhileHeld(what = "the command"): number {
+    let waited = 0;
+    for (; waited < 10_000 && this.#holds > 0; waited++) this.board.clock.advance(1);
+    if (this.#holds > 0) throw new Error(`"${what}" held the prompt for 10 s`);
+    return waited;
+  }
+
+  /** What was printed since the last type() or submit(). */
+  get printed(): string {
+    return this.#current;
   }
 
   /** Types each line; throws on the first that prints an error. */

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { makeConsoleBoard, type TestConsole } from "./configure-rig";
 import { renderRunningConfig } from "../../modules/console/running-config";
+import { PASSWORD_ROUNDS_PER_TICK } from "../../modules/console/interpreter";
 
 const SERVER = "00:1b:21:5e:00:01";
 const SERVER2 = "00:1b:21:5e:00:02";
@@ -282,6 +283,57 @@ test("password: set twice, login gate, rate limit on wrong passwords, logout, re
   good(console, `password manager hashed sha256-iterated$${hash.rounds}$${hash.salt}$${hash.hash}`);
   assert.deepEqual(console.running.password, hash);
   bad(console, "password manager hashed md5$1$00$00", /a password hash looks like/);
+});
+
+test("password hashing runs a few rounds per scheduler tick: the prompt waits, link polls go on, the rate limit holds", () => {
+  const { console, board } = configBoard();
+  const polls = () => board.firmware.links.polls;
+  const pollMs = board.firmware.config.running.links.pollIntervalMs;
+  // Setting a password: the hash is not made inside the command.
+  console.type("password manager");
+  console.type("pa55 word");
+  console.submit("pa55 word");
+  assert.ok(console.held, "the prompt waits for the hash");
+  assert.equal(console.running.password, null, "nothing hashed in the command itself");
+  let before = polls();
+  let waited = console.waitWhileHeld();
+  const rounds = 256 / PASSWORD_ROUNDS_PER_TICK;
+  assert.ok(waited >= rounds - 1, `set in ${waited} ms of 1 ms ticks (${rounds} steps expected)`);
+  assert.ok(polls() - before >= Math.floor(waited / pollMs) - 1, `${polls() - before} link polls in ${waited} ms`);
+  assert.match(console.printed, /\[OK\] console password set/);
+  assert.equal(console.running.password?.rounds, 256);
+  good(console, "end");
+
+  // Logging in: the same, and nothing typed meanwhile runs.
+  console.type("logout");
+  console.submit("pa55 word");
+  assert.ok(console.held && console.interpreter.locked);
+  assert.equal(console.printed, "");
+  board.clock.advance(20);
+  assert.ok(console.held && console.interpreter.locked, "still checking after 20 ms");
+  before = polls();
+  waited = console.waitWhileHeld();
+  assert.ok(waited + 20 >= rounds - 1, `checked in ${waited + 20} ms`);
+  assert.ok(polls() - before >= Math.floor(waited / pollMs) - 1, `${polls() - before} link polls in ${waited} ms`);
+  assert.ok(!console.interpreter.locked);
+
+  // A wrong password takes as long, then the rate limit answers at once.
+  console.type("logout");
+  console.submit("wrong");
+  assert.ok(console.held);
+  console.waitWhileHeld();
+  assert.match(console.printed, /Wrong password \(next try in 1 s\)/);
+  assert.ok(console.secretPending);
+  console.submit("pa55 word");
+  assert.ok(!console.held, "a refused try is not hashed");
+  assert.match(console.printed, /Too many wrong passwords: wait 1 s/);
+  board.clock.advance(1000);
+  console.submit("wrong again");
+  console.waitWhileHeld();
+  assert.match(console.printed, /next try in 2 s/);
+  board.clock.advance(2000);
+  assert.doesNotMatch(console.type("pa55 word"), /^% /m);
+  assert.ok(!console.interpreter.locked);
 });
 
 test("configure revert timer: unconfirmed changes revert by themselves; confirm keeps them", () => {
