@@ -221,6 +221,17 @@ test("interface: enable, disable, name; ports the chip lacks are refused", () =>
   good(console, "no interface 4 name");
   assert.deepEqual(console.running.ports, []);
   bad(console, "interface 9 disable", /port 9 is not a front-panel port/);
+  // No-op changes too (the manager checks only ports whose settings change), naming the ports, changing nothing.
+  good(console, "interface 1 disable");
+  bad(console, "interface 9 enable", /^% port 9 is not a front-panel port \(ports 0-4\)$/m);
+  bad(console, "interface 0-4,9 enable", /^% port 9 is not a front-panel port/m);
+  bad(console, "interface 1,7-9 enable", /^% ports 7-9 are not front-panel ports \(ports 0-4\)$/m);
+  bad(console, "no interface 5 disable", /port 5 is not a front-panel port/);
+  bad(console, "no interface 0,6 name", /port 6 is not a front-panel port/);
+  bad(console, "interface 8 name spare", /port 8 is not a front-panel port/);
+  bad(console, "no trunk 0-1,9", /port 9 is not a front-panel port/);
+  assert.equal(board.firmware.ports.isEnabled(1), false);
+  good(console, "interface 1 enable");
   bad(console, `interface 1 name ${"x".repeat(33)}`, /32/);
   bad(console, "interface 1 name é", /Invalid character/);
   bad(console, "interface 0-1 name x", /expected disable or enable/);
@@ -301,7 +312,7 @@ test("password hashing runs a few rounds per scheduler tick: the prompt waits, l
   assert.ok(waited >= rounds - 1, `set in ${waited} ms of 1 ms ticks (${rounds} steps expected)`);
   assert.ok(polls() - before >= Math.floor(waited / pollMs) - 1, `${polls() - before} link polls in ${waited} ms`);
   assert.match(console.printed, /\[OK\] console password set/);
-  assert.equal(console.running.password?.rounds, 256);
+  assert.equal(board.firmware.config.running.password?.rounds, 256);
   good(console, "end");
 
   // Logging in: the same, and nothing typed meanwhile runs.

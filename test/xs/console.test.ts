@@ -224,13 +224,16 @@ describe("console and configuration on XS (xsnap) in lockstep with Node", () => 
     assert.equal(state.uart.dropped, 0);
   });
 
-  // Found by the hostile lines: `interface <ports> enable` accepts ports that do not exist when enabling changes
+  // Found by the hostile lines: `interface <ports> enable` accepted ports that do not exist when enabling changes
   // nothing (the manager checks only ports whose settings differ from the defaults).
-  it("refuses a port that is not a front-panel port even when the change is a no-op", { todo: "modules/console/commands/configure.ts: check the port list" }, async () => {
+  it("refuses a port that is not a front-panel port even when the change is a no-op", async () => {
     const t = await twin();
     await t.same<Boot>("console-boot", {});
     await t.same("console-type", { text: "configure\r" });
-    assert.match(await t.same<string>("console-type", { text: "interface 9 enable\r" }), /\n% /);
+    const before = await t.same<ConsoleState>("console-state");
+    assert.match(await t.same<string>("console-type", { text: "interface 9 enable\r" }), /\n% port 9 is not a front-panel port \(ports 0-4\)\r\n/);
+    assert.match(await t.same<string>("console-type", { text: "interface 0-4,9 enable\r" }), /\n% port 9 is not a front-panel port/);
+    assert.deepEqual((await t.same<ConsoleState>("console-state")).running, before.running);
   });
 });
 

@@ -91,6 +91,23 @@ function tidyPorts(draft: SwitchConfig): void {
   draft.ports = draft.ports.filter((entry) => !entry.enabled || entry.name !== "");
 }
 
+/**
+ * Refuses ports that are not the chip's front-panel ports, naming them, before anything changes: the manager checks
+ * only ports whose settings differ, so "interface 9 enable" (a no-op) would otherwise be accepted silently.
+ */
+function requireFrontPanel(ctx: ConsoleContext, ports: readonly number[]): void {
+  const service = ctx.firmware.ports;
+  const bad: number[] = [];
+  for (const port of ports) if (!service.isPort(port)) bad.push(port);
+  if (bad.length === 0) return;
+  const known = `ports ${formatPortList(service.ports)}`;
+  throw new InvalidArgumentError(
+    bad.length === 1
+      ? `port ${bad[0]} is not a front-panel port (${known})`
+      : `ports ${formatPortList(bad)} are not front-panel ports (${known})`,
+  );
+}
+
 function atLeastOneMs(ms: number, what: string): number {
   if (ms < 1) throw new InvalidArgumentError(`${what} must be at least 0.001 s`);
   return ms;
@@ -117,6 +134,7 @@ function noHostname(_args: CommandArgs, ctx: ConsoleContext): void {
 function trunk(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo): void {
   if (args.has("lacp")) throw new InvalidArgumentError('LACP is not supported: this switch does static trunks only (type "trunk <ports> trkN" without "lacp")');
   const ports = args.ports();
+  requireFrontPanel(ctx, ports);
   const group = args.trunk();
   const server = args.given("mac") ? formatMac(args.mac()) : "";
   const moved: string[] = [];
@@ -152,6 +170,7 @@ function trunk(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo): void {
 
 function noTrunkPorts(args: CommandArgs, ctx: ConsoleContext): void {
   const ports = args.ports();
+  requireFrontPanel(ctx, ports);
   change(ctx, (draft) => {
     const members = draft.trunks.some((trunk) => trunk.members.some((port) => ports.indexOf(port) >= 0));
     if (!members) throw new InvalidArgumentError(`port(s) ${formatPortList(ports)}: no trunk has them`);
@@ -196,6 +215,7 @@ function trunkVlan(args: CommandArgs, ctx: ConsoleContext): void {
 function trunkInterSwitch(args: CommandArgs, ctx: ConsoleContext): void {
   const group = args.trunk();
   const port = args.port();
+  requireFrontPanel(ctx, [port]);
   const learning = args.has("learning");
   change(ctx, (draft) => {
     const target = requireTrunk(draft, group);
@@ -351,6 +371,7 @@ function noRecoveryInterval(_args: CommandArgs, ctx: ConsoleContext): void {
 
 function interfaceState(args: CommandArgs, ctx: ConsoleContext): void {
   const ports = args.ports();
+  requireFrontPanel(ctx, ports);
   const enabled = args.has("enable");
   change(ctx, (draft) => {
     for (const port of ports) portEntry(draft, port).enabled = enabled;
@@ -360,6 +381,7 @@ function interfaceState(args: CommandArgs, ctx: ConsoleContext): void {
 
 function interfaceName(args: CommandArgs, ctx: ConsoleContext): void {
   const port = args.port();
+  requireFrontPanel(ctx, [port]);
   const name = args.text();
   change(ctx, (draft) => {
     portEntry(draft, port).name = name;
@@ -369,6 +391,7 @@ function interfaceName(args: CommandArgs, ctx: ConsoleContext): void {
 
 function noInterfaceName(args: CommandArgs, ctx: ConsoleContext): void {
   const ports = args.ports();
+  requireFrontPanel(ctx, ports);
   change(ctx, (draft) => {
     for (const port of ports) portEntry(draft, port).name = "";
     tidyPorts(draft);
@@ -377,6 +400,7 @@ function noInterfaceName(args: CommandArgs, ctx: ConsoleContext): void {
 
 function noInterfaceDisable(args: CommandArgs, ctx: ConsoleContext): void {
   const ports = args.ports();
+  requireFrontPanel(ctx, ports);
   change(ctx, (draft) => {
     for (const port of ports) portEntry(draft, port).enabled = true;
     tidyPorts(draft);
