@@ -1,7 +1,8 @@
 // `show running-config` as CLI lines: typed in configuration mode on a board running factory defaults, they give the
 // same running configuration. Only settings that differ from the defaults are printed, in an order that replays:
-// global settings, exemptions, ports, then each trunk (created with its first server MAC and its table size on one
-// line, since a trunk's table must fit its members), then the password hash.
+// global settings, exemptions, ports, then each trunk (created with its table size on one line, since a trunk's table
+// must fit its members, and with its first server MAC when it has one: a trunk without servers is just
+// "trunk <ports> trkN trunk"), then the password hash.
 import type { SwitchConfig, TrunkSettings } from "../config/schema";
 import { factoryConfig } from "../config/schema";
 import { InvalidArgumentError } from "../errors";

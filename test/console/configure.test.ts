@@ -93,6 +93,26 @@ test("trunk: create with a server MAC, add and move ports, remove; LACP and bad 
   assert.throws(() => board.firmware.trunks.showTrunk(0));
 });
 
+test("trunk without a server MAC (ProCurve's order): trunk first, server-mac later; the last server may go", () => {
+  const { console, board } = configBoard();
+  const out = good(console, "trunk 0-1 trk1 trunk");
+  assert.doesNotMatch(out, /server-mac/);
+  assert.deepEqual(console.running.trunks.map((t) => [t.group, t.members, t.servers]), [[0, [0, 1], []]]);
+  assert.match(console.type("show trunks"), /Server MACs: none yet \(flag one with "server-mac <mac> trk1"\)/);
+  assert.deepEqual(renderRunningConfig(console.running), ["trunk 0-1 trk1 trunk"]);
+  good(console, `server-mac ${SERVER} trk1`);
+  assert.deepEqual(board.firmware.trunks.showTrunk(0).servers, [SERVER]);
+  assert.deepEqual(renderRunningConfig(console.running), [`trunk 0-1 trk1 trunk server-mac ${SERVER}`]);
+  good(console, `no server-mac ${SERVER}`);
+  assert.deepEqual(console.running.trunks.map((t) => [t.members, t.servers]), [[[0, 1], []]]);
+  assert.deepEqual(board.firmware.trunks.showTrunk(0).servers, []);
+  // the inline form still works, and a server already on the trunk keeps its place
+  good(console, `trunk 2 trk2 server-mac ${SERVER2}`);
+  good(console, `server-mac ${SERVER} trk2`);
+  good(console, `trunk 2-3 trk2 server-mac ${SERVER2}`);
+  assert.deepEqual(console.running.trunks[1].servers, [SERVER2, SERVER]);
+});
+
 test("trunk settings: index bits, hold-down, VLAN, switch-to-switch port", () => {
   const { console } = configBoard();
   bad(console, "trunk trk1 index-bits 4", /trk1 is not configured: create it first/);

@@ -4,7 +4,7 @@
 //
 // Units: settings a person thinks of in seconds (windows, recovery, scan interval) are typed in seconds with up to
 // three decimals; the link poll, link debounce and trunk hold-down are typed in milliseconds, as their names say.
-import { InvalidArgumentError, OnemacError } from "../../errors";
+import { InvalidArgumentError } from "../../errors";
 import { formatMac } from "../../mac";
 import { LOAD_BALANCE_METHODS, type LoadBalance, type PortSettings, type SwitchConfig, type TrunkSettings } from "../../config/schema";
 import { DEFAULT_HOLD_DOWN_MS } from "../../trunk/service";
@@ -138,33 +138,24 @@ function trunk(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo): void {
   const group = args.trunk();
   const server = args.given("mac") ? formatMac(args.mac()) : "";
   const moved: string[] = [];
-  let serverless = false;
-  try {
-    change(ctx, (draft) => {
-      for (const other of draft.trunks)
-        if (other.group !== group && other.members.some((port) => ports.indexOf(port) >= 0)) moved.push(trunkName(other.group));
-      removeMembers(draft, ports, group);
-      let target = findTrunk(draft, group);
-      if (!target) {
-        target = newTrunk(group);
-        draft.trunks.push(target);
-        draft.trunks.sort((a, b) => a.group - b.group);
-      }
-      for (const port of ports) if (target.members.indexOf(port) < 0) target.members.push(port);
-      target.members.sort((a, b) => a - b);
-      if (args.given("bits")) target.indexBits = args.int("bits");
-      if (server) {
-        removeServer(draft, server);
-        target.servers.push(server);
-      }
-      serverless = target.servers.length === 0;
-    });
-  } catch (error) {
-    // The trunk service serves trunks toward a server: without a server MAC it says so; say how to give one here.
-    if (serverless && error instanceof OnemacError)
-      throw new OnemacError(error.code, `${error.message}; give it on the same line: trunk ${formatPortList(ports)} ${trunkName(group)} server-mac <mac>`);
-    throw error;
-  }
+  change(ctx, (draft) => {
+    for (const other of draft.trunks)
+      if (other.group !== group && other.members.some((port) => ports.indexOf(port) >= 0)) moved.push(trunkName(other.group));
+    removeMembers(draft, ports, group);
+    let target = findTrunk(draft, group);
+    if (!target) {
+      target = newTrunk(group);
+      draft.trunks.push(target);
+      draft.trunks.sort((a, b) => a.group - b.group);
+    }
+    for (const port of ports) if (target.members.indexOf(port) < 0) target.members.push(port);
+    target.members.sort((a, b) => a - b);
+    if (args.given("bits")) target.indexBits = args.int("bits");
+    if (server && target.servers.indexOf(server) < 0) {
+      removeServer(draft, server);
+      target.servers.push(server);
+    }
+  });
   if (moved.length > 0) say(io, `note: port(s) ${formatPortList(ports)} left ${moved.join(", ")}`);
 }
 
@@ -427,7 +418,7 @@ export const CONFIGURE_COMMANDS: readonly CommandSpec[] = Object.freeze([
     {
       trunk: "A static trunk (the default; ProCurve's word)",
       lacp: "Not supported: this switch does static trunks only",
-      "server-mac": "The server's MAC behind the trunk (a new trunk needs one)",
+      "server-mac": "Also flag a server's MAC on the trunk (the same as \"server-mac <mac> <trunk>\")",
       "index-bits": "Table size of the trunk: 2^M entries (default M = 3)",
     },
   ),

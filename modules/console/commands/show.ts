@@ -249,7 +249,8 @@ function showTrunks(_args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json
   writeTable(io, ["Port", "Name", "Mode", "Group", "Type", "State"], rows, [true]);
   for (const t of trunks) {
     io.write(`\n${t.trunk}: ports ${formatPortList(t.members)}, in service ${formatPortList(portsOfMask(t.programmedMask))}\n`);
-    io.write(`  Server MACs: ${t.servers.join(" ")} (vlan ${t.vid}, static entries on port ${t.anchorPort < 0 ? "none (no member in service)" : t.anchorPort})\n`);
+    if (t.servers.length === 0) io.write(`  Server MACs: none yet (flag one with "server-mac <mac> ${t.trunk}")\n`);
+    else io.write(`  Server MACs: ${t.servers.join(" ")} (vlan ${t.vid}, static entries on port ${t.anchorPort < 0 ? "none (no member in service)" : t.anchorPort})\n`);
     io.write(`  Table: ${t.tableSize} entries (M = ${t.indexBits}): ${t.table.map((p) => (p < 0 ? "-" : String(p))).join(" ")}\n`);
     const states = t.memberPorts.map(
       (m) => `${m.port} ${m.state}${m.holdDownRemainingMs !== undefined ? ` (${formatAge(m.holdDownRemainingMs)} left)` : ""}, ${m.tableEntries} entries`,
