@@ -409,8 +409,12 @@ test("write memory, erase startup-config, reload", () => {
   good(console, "hostname changed");
   out = console.type("reload");
   assert.match(out, /unsaved changes will be lost/);
-  console.type("y");
+  console.submit("y");
   assert.equal(console.reloads, 1);
+  assert.match(console.printed, /^Reloading\.\.\.\n$/);
+  // the prompt is held for good: nothing typed reaches the firmware that is about to restart
+  board.clock.advance(60_000);
+  assert.ok(console.held, "the prompt stays held after Reloading...");
   // a fresh board on the same flash boots the saved config
   const second = makeConsoleBoard({ flash });
   assert.equal(second.console.running.hostname, "saved");

@@ -129,7 +129,9 @@ describe("console and configuration on XS (xsnap) in lockstep with Node", () => 
     const second = await t.same<{ output: string }>("console-save", { line: "write memory", maxTicks: 500, intervalMs: 10 });
     assert.match(second.output, /slot b, sequence 2/);
     assert.match(await type("reload\r"), /Proceed with reload\? \[y\/N\] $/);
-    await type("y\r");
+    assert.match(await type("y\r"), /Reloading\.\.\.\r\n$/);
+    // The prompt stays held: a line typed before the restart never runs.
+    assert.equal(await type("show version\r"), "");
     const reloaded = await t.same<ConsoleState>("console-state");
     assert.equal(reloaded.reloads, 1);
     await t.same<Boot>("console-boot", {});

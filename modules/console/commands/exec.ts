@@ -47,8 +47,16 @@ function reload(_args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo): void {
   if (config.unsaved) io.write('Warning: the running config has unsaved changes: unsaved changes will be lost ("write memory" keeps them)\n');
   io.readSecret("Proceed with reload? [y/N] ", (answer) => {
     if (/^\s*y(es)?\s*$/i.test(answer)) {
+      // The prompt never comes back: whatever is typed from now on waits in the session and dies with it, instead of
+      // reaching a firmware that is about to restart (main.ts restarts a moment later, after the UART has drained).
+      const release = io.hold();
       io.write("Reloading...\n");
-      ctx.reload();
+      try {
+        ctx.reload();
+      } catch (error) {
+        release();
+        throw error;
+      }
     } else io.write("Reload cancelled\n");
   });
 }
