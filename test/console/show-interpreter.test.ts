@@ -63,3 +63,22 @@ test("errors at the console: unknown trunk, non-user port, a clear command in co
   assert.match(type("clear counters"), /^% /, "clear is an exec command");
   assert.match(type("show version"), /onemac firmware/);
 });
+
+test('"show trunk" alone is "show trunks" (ProCurve users type it); "show trunk distribution" is untouched', () => {
+  const { type, interpreter } = typist();
+  type("configure");
+  type(`trunk 0-1 trk1 trunk server-mac ${SERVER}`);
+  type("end");
+  const trunks = type("show trunks");
+  assert.match(trunks, /trk1: ports 0-1/);
+  assert.equal(type("show trunk"), trunks);
+  assert.equal(type("sh trunk"), trunks);
+  assert.equal(type("show trunk | json"), type("show trunks | json"));
+  assert.match(type("show trunk distribution"), /^trk1: ports 0-1, load balance src-mac/);
+  assert.match(type("show trunk dist trk1 | json"), /^\{"trunks":\[\{"trunk":"trk1"/);
+  assert.match(type("show trunk trk1"), /^% Invalid input at word 3 \("trk1"\): expected distribution or the end of the command/);
+  assert.match(interpreter.help("show trunk "), /distribution[\s\S]*<cr>/);
+  // in config mode too
+  type("configure");
+  assert.equal(type("show trunk"), trunks);
+});

@@ -504,8 +504,8 @@ function selfTestStaticRelearn(args: CommandArgs, ctx: ConsoleContext, io: Conso
 
 // ---- the command table ---------------------------------------------------------------------------------------------
 
-function spec(pattern: string, help: string, mode: CommandSpec["mode"], json: boolean, run: CommandSpec["run"]): CommandSpec {
-  return Object.freeze({ pattern, help, mode, json, run });
+function spec(pattern: string, help: string, mode: CommandSpec["mode"], json: boolean, run: CommandSpec["run"], words?: Record<string, string>): CommandSpec {
+  return Object.freeze({ pattern, help, mode, json, run, words: words ? Object.freeze(words) : undefined });
 }
 
 /** Guards every show command: a board whose chip did not boot has no services to show. */
@@ -520,7 +520,10 @@ export const SHOW_COMMANDS: readonly CommandSpec[] = Object.freeze([
   spec("show version", "Firmware version, switch chip and SPI clock", "any", true, showVersion),
   spec("show system", "Uptime, memory, SPI statistics, chip resets, configuration state", "any", true, showSystem),
   spec("show interfaces [{brief|counters}] [<port>]", "Ports: link, speed/duplex, link monitor, trunk, counters", "any", true, needsServices(showInterfaces)),
-  spec("show trunks", "Trunks: load balancing, members and their state, server MACs, table", "any", true, needsServices(showTrunks)),
+  // "show trunk" alone is "show trunks" (ProCurve users type it); "show trunk distribution" is its own command.
+  spec("show {trunks|trunk}", "Trunks: load balancing, members and their state, server MACs, table", "any", true, needsServices(showTrunks), {
+    trunk: 'Trunks (alone: the same as "show trunks"; "show trunk distribution": buckets and load)',
+  }),
   spec("show trunk distribution [<trunk>]", "Each table bucket: member, client MACs, load; members' shares", "any", true, needsServices(showDistribution)),
   spec("show mac-address [{<port>|<trunk>|<mac>}] [count]", "Learned and static MAC addresses", "any", true, needsServices(showMacAddress)),
   spec("show mac-move", "MAC move (flapping) records, settings, exemptions, statistics", "any", true, needsServices(showMacMove)),
