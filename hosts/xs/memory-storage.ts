@@ -24,7 +24,7 @@ export interface StoredEntry {
 
 function checkName(what: string, name: unknown, operation: string): string {
   const text = String(name);
-  if (text.length === 0 || text.length > MAX_NAME_LENGTH) throw new Error(`nvs ${operation} fail (${what} "${text}" must be 1..${MAX_NAME_LENGTH} characters)`);
+  if (text.length === 0 || text.length > MAX_NAME_LENGTH) throw new Error(`${what === "domain" ? "nvs_open" : `nvs ${operation}`} fail (${what} "${text}" must be 1..${MAX_NAME_LENGTH} characters)`);
   return text;
 }
 
