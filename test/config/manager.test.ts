@@ -3,31 +3,11 @@
 // puts an unconfirmed change back.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { KeyValueStorage } from "../../modules/config/store";
 import type { SwitchConfig } from "../../modules/config/schema";
 import { OnemacError } from "../../modules/errors";
 import { makeBoard, trunkChipState, type Board } from "../services/rig";
 
-/** Preference-shaped storage in memory: what survives a reboot of the board in these tests. */
-class MemoryStorage implements KeyValueStorage {
-  readonly values = new Map<string, ArrayBuffer | string | number | boolean>();
-  writes = 0;
-  get(domain: string, key: string) {
-    const value = this.values.get(`${domain}/${key}`);
-    return value instanceof ArrayBuffer ? value.slice(0) : value;
-  }
-  set(domain: string, key: string, value: ArrayBuffer | string | number | boolean): void {
-    this.writes++;
-    this.values.set(`${domain}/${key}`, value instanceof ArrayBuffer ? value.slice(0) : value);
-  }
-  delete(domain: string, key: string): void {
-    this.values.delete(`${domain}/${key}`);
-  }
-  keys(domain: string): string[] {
-    const prefix = `${domain}/`;
-    return [...this.values.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
-  }
-}
+import { MemoryStorage } from "../../hosts/xs/memory-storage";
 
 const SERVER = "02:00:5e:10:20:30";
 

@@ -3,26 +3,12 @@
 // a pending readSecret first, otherwise to execute(); a held prompt (write memory) is waited for on virtual time.
 import { ConsoleInterpreter } from "../../modules/console/interpreter";
 import type { ConsoleContext, ConsoleIo } from "../../modules/console/types";
-import type { KeyValueStorage } from "../../modules/config/store";
 import type { FirmwareOptions } from "../../modules/firmware";
 import { makeBoard, type Board } from "../services/rig";
 
-/** Moddable's Preference shape, in memory. */
-export class MemoryFlash implements KeyValueStorage {
-  readonly values = new Map<string, ArrayBuffer | string | number | boolean>();
-  get(domain: string, key: string) {
-    return this.values.get(`${domain}/${key}`);
-  }
-  set(domain: string, key: string, value: ArrayBuffer | string | number | boolean) {
-    this.values.set(`${domain}/${key}`, value);
-  }
-  delete(domain: string, key: string) {
-    this.values.delete(`${domain}/${key}`);
-  }
-  keys(domain: string) {
-    return [...this.values.keys()].filter((k) => k.startsWith(`${domain}/`)).map((k) => k.slice(domain.length + 1));
-  }
-}
+/** Moddable's Preference shape, in memory, one per board (the xsnap host's flash). */
+export { MemoryStorage as MemoryFlash } from "../../hosts/xs/memory-storage";
+import { MemoryStorage as MemoryFlash } from "../../hosts/xs/memory-storage";
 
 export class TestConsole {
   readonly ctx: ConsoleContext;

@@ -3,7 +3,6 @@
 import { Grammar } from "../../modules/console/grammar";
 import { SHOW_COMMANDS } from "../../modules/console/commands/show";
 import type { ConsoleContext, ConsoleIo } from "../../modules/console/types";
-import type { KeyValueStorage } from "../../modules/config/store";
 import { formatMac, parseMac } from "../../modules/mac";
 import { makeBoard, type Board } from "../services/rig";
 import type { FirmwareOptions } from "../../modules/firmware";
@@ -13,22 +12,7 @@ export const SERVER_MAC = parseMac(SERVER);
 /** Clients send from here (not a trunk member in these tests). */
 export const CLIENT_PORT = 4;
 
-/** Moddable's Preference shape, in memory. */
-export class MemoryStorage implements KeyValueStorage {
-  readonly values = new Map<string, ArrayBuffer | string | number | boolean>();
-  get(domain: string, key: string) {
-    return this.values.get(`${domain}/${key}`);
-  }
-  set(domain: string, key: string, value: ArrayBuffer | string | number | boolean) {
-    this.values.set(`${domain}/${key}`, value);
-  }
-  delete(domain: string, key: string) {
-    this.values.delete(`${domain}/${key}`);
-  }
-  keys(domain: string) {
-    return [...this.values.keys()].filter((k) => k.startsWith(`${domain}/`)).map((k) => k.slice(domain.length + 1));
-  }
-}
+export { MemoryStorage } from "../../hosts/xs/memory-storage";
 
 export interface Output {
   text: string;
