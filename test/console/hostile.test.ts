@@ -7,22 +7,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConsoleSession } from "../../modules/console/session";
 import { makeConsoleBoard, type TestConsole } from "./configure-rig";
+import { seededRandom, type SeededRandom } from "../seeded-random";
 
-function random(seed: number) {
-  let state = seed >>> 0 || 1;
-  const next = (): number => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 0x100000000;
-  };
-  const int = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1));
-  const pick = <T>(items: readonly T[]): T => items[int(0, items.length - 1)];
-  return { next, int, pick };
-}
-type Random = ReturnType<typeof random>;
+const random = seededRandom;
+type Random = SeededRandom;
 
 const SERVER = "00:1b:21:5e:00:01";
 

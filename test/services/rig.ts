@@ -5,6 +5,7 @@ import { SimCpu, VirtualClock } from "../../hosts/sim/clock";
 import { SimSPI } from "../../hosts/sim/spi";
 import type { SpiIo } from "../../modules/chip/spi-io";
 import { Firmware, type FirmwareOptions } from "../../modules/firmware";
+import { seededRandom } from "../seeded-random";
 
 /** Passes every call to the simulated bus and calls `afterTransaction` when chip select is released. */
 export class WatchedSpi implements SpiIo {
@@ -49,15 +50,10 @@ export function sequentialClients(oui: number, count: number, start = 0x10): num
 
 /** Pseudo-random low 24 bits (xorshift, seeded) under a vendor OUI. */
 export function randomClients(oui: number, count: number, seed = 12345): number[] {
-  let state = seed >>> 0 || 1;
+  const random = seededRandom(seed);
   const out: number[] = [];
   while (out.length < count) {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    const mac = oui * 0x1000000 + (state & 0xffffff);
+    const mac = oui * 0x1000000 + ((random.next() * 0x100000000) & 0xffffff);
     if (out.indexOf(mac) < 0) out.push(mac);
   }
   return out;
