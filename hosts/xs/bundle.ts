@@ -25,8 +25,16 @@ export function bundleFirmware(): Promise<string> {
 }
 
 async function buildBundle(): Promise<string> {
+  return bundleScript(here("./entry.ts"));
+}
+
+/**
+ * Any entry file as one ES2022 IIFE script for xsnap, with the same Moddable aliases and rules as the firmware
+ * bundle (tests that evaluate a module of their own on XS use it).
+ */
+export async function bundleScript(entryPath: string): Promise<string> {
   const result = await build({
-    entryPoints: [here("./entry.ts")],
+    entryPoints: [entryPath],
     bundle: true,
     write: false,
     format: "iife",

@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { after, it } from "node:test";
-import { build } from "esbuild";
-import { MODDABLE_ALIASES } from "../../hosts/xs/bundle";
+import { bundleScript } from "../../hosts/xs/bundle";
 import { Xsnap } from "../../hosts/xs/xsnap";
 import XsPreference, { clearPreferences } from "../../hosts/xs/preference";
 import { configScenario } from "./xs-scenario";
@@ -15,18 +14,9 @@ after(async () => {
 });
 
 it("the config scenario prints the same on XS as on Node", async () => {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL("./xs-entry.ts", import.meta.url))],
-    bundle: true,
-    write: false,
-    format: "iife",
-    platform: "neutral",
-    target: "es2022",
-    alias: { ...MODDABLE_ALIASES },
-    logLevel: "silent",
-  });
+  const script = await bundleScript(fileURLToPath(new URL("./xs-entry.ts", import.meta.url)));
   worker = Xsnap.spawn({ name: "config" });
-  await worker.evaluate(result.outputFiles[0].text);
+  await worker.evaluate(script);
   const { reply } = await worker.evaluate("globalThis.configResult");
   const onXs = Buffer.from(reply).toString("latin1");
   clearPreferences();

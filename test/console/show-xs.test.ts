@@ -4,9 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { Xsnap } from "../../hosts/xs/xsnap";
-import { MODDABLE_ALIASES } from "../../hosts/xs/bundle";
+import { bundleScript } from "../../hosts/xs/bundle";
 
 const LINES = [
   "show version", "show system", "show interfaces", "show interfaces brief", "show interfaces counters 4", "show trunks",
@@ -16,17 +15,7 @@ const LINES = [
 ];
 
 async function bundle(): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL("./show-xs-entry.ts", import.meta.url))],
-    bundle: true,
-    write: false,
-    format: "iife",
-    platform: "neutral",
-    target: "es2022",
-    alias: { ...MODDABLE_ALIASES },
-    logLevel: "silent",
-  });
-  return result.outputFiles[0].text;
+  return bundleScript(fileURLToPath(new URL("./show-xs-entry.ts", import.meta.url)));
 }
 
 test("every show command prints the same text and JSON on XS as on Node", async () => {
