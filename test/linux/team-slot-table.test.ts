@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SlotTable } from "../../hosts/linux/team/slot-table";
+import { InterfaceTable as SlotTable } from "../../hosts/linux/team/interface-table";
 
 function counts(table: SlotTable): number[] {
   return table.members.map((member) => table.slotsOf(member).length);

@@ -150,3 +150,45 @@ test("all members down: entries hold NO_MEMBER; the first to return takes them a
   assert.deepEqual(table.entries(), [2, 3, 2, 3, 2, 3, 2, 3]);
   assert.equal(table.upMask, 0b1100);
 });
+
+test("sticky failback: a returning member takes back nothing, except entries nobody holds", () => {
+  const table = new TrunkTable({ members: [0, 1, 2], indexBits: 4 });
+  table.fail(1);
+  const afterFailure = table.entries();
+  assert.equal(table.restore(1, "sticky"), 0);
+  assert.deepEqual(table.entries(), afterFailure);
+  assert.ok(table.isUp(1));
+  table.fail(0);
+  table.fail(1);
+  table.fail(2);
+  assert.equal(table.restore(2, "sticky"), 16);
+  assert.deepEqual(table.entries(), new Array(16).fill(2));
+});
+
+test("a switch trunk's members are configured together: joins and leaves are refused", () => {
+  const table = new TrunkTable({ members: [1, 2] });
+  assert.throws(() => table.addMember(3), (e) => e instanceof OnemacError && e.code === "invalid-argument");
+  assert.throws(() => table.removeMember(1), (e) => e instanceof OnemacError && e.code === "invalid-argument");
+  assert.deepEqual(table.members, [1, 2]);
+});
+
+test("dynamic members: an empty table fills as members join, and a leaver's entries go to the others", () => {
+  const table = new TrunkTable({ members: [], indexBits: 2, dynamicMembers: true });
+  assert.deepEqual(table.entries(), [NO_MEMBER, NO_MEMBER, NO_MEMBER, NO_MEMBER]);
+  assert.equal(table.addMember(5), 4);
+  assert.deepEqual(table.entries(), [5, 5, 5, 5]);
+  assert.equal(table.addMember(7), 2);
+  assert.deepEqual(table.entries(), [5, 5, 7, 7]);
+  assert.equal(table.addMember(9, false), 0);
+  assert.equal(table.homeMemberAt(3), 9);
+  assert.equal(table.restore(9), 1);
+  assert.deepEqual(table.entries(), [5, 5, 7, 9]);
+  // More members than entries: the newcomer has no home entry.
+  table.addMember(11);
+  table.addMember(12);
+  assert.equal(table.entryCount(12), 0);
+  assert.equal(table.removeMember(7), 1);
+  assert.ok(!table.entries().includes(7));
+  assert.deepEqual(table.members, [5, 9, 11, 12]);
+  assert.equal(table.memberMask, (1 << 5) | (1 << 9) | (1 << 11) | (1 << 12));
+});

@@ -6,7 +6,7 @@ import type { BackendStats, TeamBackend } from "./backend";
 import { degradedModeOf, type DegradedMode } from "./degraded-mode";
 import { TeamError } from "./errors";
 import type { LinkEvent, LinkInfo, LinkMonitor } from "./links";
-import { SlotTable, type SlotOwner } from "./slot-table";
+import { InterfaceTable, type SlotOwner } from "./interface-table";
 import type { Timers } from "./timers";
 import { ArpWatcher, CarrierWatcher, type ArpProber } from "./watchers";
 
@@ -99,7 +99,7 @@ export class TeamController {
   readonly #wallClock: () => number;
   readonly #log: (message: string) => void;
   readonly #members = new Map<string, MemberRecord>();
-  readonly #table: SlotTable;
+  readonly #table: InterfaceTable;
   readonly #carrier: CarrierWatcher;
   #arp: ArpWatcher | null = null;
   #arpProber: ArpProberHandle | null = null;
@@ -122,7 +122,7 @@ export class TeamController {
     this.#arpProbers = options.arpProbers;
     this.#wallClock = options.wallClock ?? Date.now;
     this.#log = options.log ?? (() => {});
-    this.#table = new SlotTable(options.config.slotBits);
+    this.#table = new InterfaceTable(options.config.slotBits);
     this.#carrier = new CarrierWatcher(options.timers, options.config.watchers.carrier, (ifname, healthy, reason) =>
       this.#onHealth(ifname, "carrier", healthy, reason),
     );

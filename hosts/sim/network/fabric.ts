@@ -16,11 +16,10 @@
 import { BROADCAST_MAC, formatMac, isMulticastMac } from "../../../modules/mac";
 import type { VirtualClock, VirtualTimer } from "../clock";
 import { EventQueue } from "./event-queue";
-import { ServerNicTable } from "./server-nic-table";
+import { TrunkTable } from "../../../modules/trunk/table";
 
 export { clientMacs, macFromOui, SeededRandom, VENDOR_OUIS } from "./macs";
 export type { ClientPopulationOptions, LowBitPattern, VendorName } from "./macs";
-export { ServerNicTable } from "./server-nic-table";
 
 /** EtherTypes the simulated hosts use. */
 export const ETHERTYPE = Object.freeze({ IPV4: 0x0800, ARP: 0x0806, IPV6: 0x86dd });
@@ -255,24 +254,31 @@ export class Host {
   }
 }
 
-/** A host whose NICs all carry one MAC and pick the outgoing NIC through the patent's table (by destination MAC). */
+/**
+ * A host whose NICs all carry one MAC and pick the outgoing NIC through the patent's table (modules/trunk/table.ts,
+ * the firmware's own, indexed by destination MAC; its members are NIC indexes). When a NIC loses carrier only its
+ * slots move, each to the NIC holding the fewest; when it returns it takes back exactly its home slots.
+ */
 export class Server extends Host {
-  readonly table: ServerNicTable;
+  readonly table: TrunkTable;
 
   constructor(network: Network, name: string, mac: number, nicCount: number, slotBits: number) {
     super(network, name, mac, nicCount);
-    this.table = new ServerNicTable(nicCount, slotBits);
+    if (!Number.isInteger(nicCount) || nicCount < 1 || nicCount > 8) throw new RangeError(`nicCount must be 1..8, got ${nicCount}`);
+    // dynamicMembers: a server may have more NICs than slots (the extra NICs carry nothing until another fails).
+    this.table = new TrunkTable({ members: this.nics.map((_, nic) => nic), indexBits: slotBits, dynamicMembers: true });
     // Until a cable is plugged a NIC has no carrier: its slots are held by the others.
-    for (let nic = 0; nic < nicCount; nic++) this.table.nicDown(nic);
+    for (let nic = 0; nic < nicCount; nic++) this.table.fail(nic);
   }
 
+  /** The NIC a frame to `da` leaves on, or -1 (NO_MEMBER: no NIC has carrier). */
   override pickNic(da: number): number {
-    return this.table.nicFor(da);
+    return this.table.memberFor(da);
   }
 
   override carrierChanged(nic: number, up: boolean): void {
-    if (up) this.table.nicUp(nic);
-    else this.table.nicDown(nic);
+    if (up) this.table.restore(nic);
+    else this.table.fail(nic);
   }
 }
 
