@@ -31,3 +31,11 @@ export type FromSwitch =
   | { type: "flow"; change: FlowChange }
   /** The process cannot go on (the reason); it exits next. */
   | { type: "fatal"; message: string };
+
+/** A console prompt at the very end of the output: `name# ` or `name(config)# `. */
+const PROMPT_AT_END = /(?:^|\n)[A-Za-z][A-Za-z0-9-]*(?:\([a-z-]+\))?# $/;
+
+/** Whether the console's output ends with its prompt (the line typed has been answered). */
+export function endsWithPrompt(output: string): boolean {
+  return PROMPT_AT_END.test(output);
+}

@@ -18,10 +18,11 @@ import { Bcm53125Model } from "../sim/bcm53125/model";
 import { BOARD_SPI_HZ } from "../sim/device";
 import { SimSPI } from "../sim/spi";
 import { XsBoard } from "../xs/board";
-import { formatMac, isMulticastMac } from "../../modules/mac";
-import { FramePort, NO_FRAME } from "./frame-port";
-import type { FromSwitch, SwitchProcessOptions, ToSwitch } from "./switch-messages";
-import type { FlowChange, SwitchStats } from "./types";
+import { isMulticastMac } from "../../modules/mac";
+import { FlowTracker } from "./flow-tracker";
+import { FramePort, newPortCounters, NO_FRAME } from "./frame-port";
+import { endsWithPrompt, type FromSwitch, type SwitchProcessOptions, type ToSwitch } from "./switch-messages";
+import type { SwitchStats } from "./types";
 
 /** Chip ports with cables (0..4); the IMP port 8 is the CPU's and has no interface. */
 const CABLE_PORTS = 5;
@@ -31,8 +32,6 @@ const MIN_FRAME = 14;
 const ETHERTYPE_VLAN = 0x8100;
 /** The frame check sequence the kernel strips: the chip counts it in its octet counters. */
 const FCS_BYTES = 4;
-/** A console prompt at the very end of the output: `name# ` or `name(config)# `. */
-const PROMPT_AT_END = /(?:^|\n)[A-Za-z][A-Za-z0-9-]*(?:\([a-z-]+\))?# $/;
 const BOOT_TIMEOUT_MS = 30_000;
 
 /** The console-run scenario's result (hosts/xs/scenarios.ts). */
@@ -47,64 +46,8 @@ interface ConsoleRequest {
   timeoutMs: number;
 }
 
-/** Last ports a unicast (SA, DA) pair came in on and left on (-1: not seen leaving on exactly one port). */
-interface FlowEntry {
-  ingress: number;
-  egress: number;
-}
-
-export function endsWithPrompt(output: string): boolean {
-  return PROMPT_AT_END.test(output);
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Tracks unicast pairs per SA (no allocation once a pair is known) and reports when one changes ports. */
-class FlowTracker {
-  readonly #bySa = new Map<number, Map<number, FlowEntry>>();
-  #count = 0;
-
-  constructor(
-    readonly switchId: number,
-    readonly maxFlows: number,
-    readonly report: (change: FlowChange) => void,
-  ) {}
-
-  seen(sa: number, da: number, ingress: number, egress: number): void {
-    let pairs = this.#bySa.get(sa);
-    if (!pairs) {
-      while (this.#count >= this.maxFlows && this.#bySa.size > 0) this.#evictOldest();
-      pairs = new Map();
-      this.#bySa.set(sa, pairs);
-    }
-    const entry = pairs.get(da);
-    if (!entry) {
-      if (this.#count >= this.maxFlows) return;
-      pairs.set(da, { ingress, egress });
-      this.#count++;
-      return;
-    }
-    if (entry.ingress !== ingress) {
-      this.#change("ingress", sa, da, entry.ingress, ingress);
-      entry.ingress = ingress;
-    }
-    if (egress >= 0 && entry.egress !== egress) {
-      if (entry.egress >= 0) this.#change("egress", sa, da, entry.egress, egress);
-      entry.egress = egress;
-    }
-  }
-
-  #evictOldest(): void {
-    const [sa, pairs] = this.#bySa.entries().next().value as [number, Map<number, FlowEntry>];
-    this.#count -= pairs.size;
-    this.#bySa.delete(sa);
-  }
-
-  #change(kind: FlowChange["kind"], sa: number, da: number, fromPort: number, toPort: number): void {
-    this.report({ switchId: this.switchId, atMs: Date.now(), kind, sa: formatMac(sa), da: formatMac(da), fromPort, toPort });
-  }
 }
 
 class SwitchProcess {
@@ -284,7 +227,7 @@ class SwitchProcess {
       switchId: this.#options.switchId,
       atMs: Date.now(),
       ports: this.#ports.map((port) =>
-        port === null ? { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, txErrors: 0 } : { ...port.counters },
+        port === null ? newPortCounters() : { ...port.counters },
       ),
       linkMask,
       framesIn: this.#framesIn,

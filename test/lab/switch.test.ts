@@ -8,8 +8,10 @@ import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { runIpBatch } from "../../hosts/linux/team/iproute";
-import { LabSwitch } from "../../hosts/lab/lab-switch";
-import { existingNamespaces, LabTopology } from "../../hosts/lab/topology";
+import { FlowTracker } from "../../hosts/lab/flow-tracker";
+import { consoleAnswer, LabSwitch } from "../../hosts/lab/lab-switch";
+import { endsWithPrompt } from "../../hosts/lab/switch-messages";
+import { existingNamespaces, LabTopology, planTopology } from "../../hosts/lab/topology";
 import type { FlowChange, SwitchStats } from "../../hosts/lab/types";
 import { privilegedSkipReason, waitFor } from "../linux/netns-harness";
 
@@ -86,6 +88,63 @@ async function cpuSeconds(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
 }
+
+describe("the lab's plan and bookkeeping (no root needed)", () => {
+  const layout = (spec: Parameters<typeof planTopology>[0]) => {
+    const plan = planTopology(spec, "0a1b");
+    return plan.switches.map((entry) =>
+      entry.ports.map((port) => (port.ifname === null ? "-" : `${port.ifname}:${port.role.role}${port.role.serverNic ? "=" + port.role.serverNic : ""}${port.role.clients ? "=" + port.role.clients.join(",") : ""}`)).join(" "),
+    );
+  };
+
+  it("one switch: the server's NICs on ports 0.., the clients dealt over the other ports", () => {
+    assert.deepEqual(layout({ switches: 1, members: 3, clients: 5 }), ["s1p0:trunk=eth0 s1p1:trunk=eth1 s1p2:trunk=eth2 s1p3:clients=c1,c3,c5 s1p4:clients=c2,c4"]);
+    assert.deepEqual(layout({ switches: 1, members: 4 }), ["s1p0:trunk=eth0 s1p1:trunk=eth1 s1p2:trunk=eth2 s1p3:trunk=eth3 s1p4:clients=c1,c2,c3,c4,c5,c6,c7,c8"]);
+  });
+
+  it("two switches: NICs split (switch 1 the larger half), port 3 joins them, clients alternate between them", () => {
+    assert.deepEqual(layout({ switches: 2, members: 3, clients: 6 }), [
+      "s1p0:trunk=eth0 s1p1:trunk=eth1 s1p2:clients=c1,c6 s1p3:inter-switch s1p4:clients=c3",
+      "s2p0:trunk=eth2 s2p1:clients=c2 s2p2:clients=c4 s2p3:inter-switch s2p4:clients=c5",
+    ]);
+    const plan = planTopology({ switches: 2, members: 4, clients: 2 }, "0a1b");
+    assert.deepEqual(plan.switches[1].ports[3].role.peer, { switchId: 1, port: 3 });
+    assert.deepEqual(plan.serverNics.map((nic) => `${nic.name}@${nic.switchId}/${nic.port}`), ["eth0@1/0", "eth1@1/1", "eth2@2/0", "eth3@2/1"]);
+    assert.deepEqual(plan.namespaces, { server: "oml-0a1b-srv", switches: "oml-0a1b-sw", lan: "oml-0a1b-lan", clients: ["oml-0a1b-c1", "oml-0a1b-c2"] });
+    assert.deepEqual(plan.clients[1], { name: "c2", netns: "oml-0a1b-c2", ifname: "eth0", mac: "02:6f:6d:10:00:02", ip: "10.77.0.12", switchId: 2, port: 2 });
+  });
+
+  it("refuses specs the lab cannot build", () => {
+    assert.throws(() => planTopology({ switches: 1, members: 1 }, "0a1b"), /members must be 2..4/);
+    assert.throws(() => planTopology({ switches: 3 as 1, members: 2 }, "0a1b"), /switches must be 1 or 2/);
+    assert.throws(() => planTopology({ switches: 1, members: 2, clients: 0 }, "0a1b"), /clients must be/);
+    assert.throws(() => planTopology({ switches: 1, members: 2 }, "../x"), /runId/);
+  });
+
+  it("a flow change is reported when a unicast pair leaves or arrives on another port, and the table is bounded", () => {
+    const changes: string[] = [];
+    const tracker = new FlowTracker(2, 3, (change) => changes.push(`${change.switchId} ${change.kind} ${change.sa}>${change.da} ${change.fromPort}->${change.toPort}`));
+    tracker.seen(0x02_6f_6d_10_00_01, 0x02_6f_6d_00_00_01, 2, 0);
+    tracker.seen(0x02_6f_6d_10_00_01, 0x02_6f_6d_00_00_01, 2, 0);
+    tracker.seen(0x02_6f_6d_10_00_01, 0x02_6f_6d_00_00_01, 2, -1); // flooded: says nothing about its link
+    assert.deepEqual(changes, []);
+    tracker.seen(0x02_6f_6d_10_00_01, 0x02_6f_6d_00_00_01, 2, 1);
+    tracker.seen(0x02_6f_6d_10_00_01, 0x02_6f_6d_00_00_01, 3, 1);
+    assert.deepEqual(changes, ["2 egress 02:6f:6d:10:00:01>02:6f:6d:00:00:01 0->1", "2 ingress 02:6f:6d:10:00:01>02:6f:6d:00:00:01 2->3"]);
+    for (let sa = 2; sa <= 5; sa++) tracker.seen(sa, 1, 4, 0); // past 3 pairs the oldest SA is forgotten
+    tracker.seen(0x02_6f_6d_10_00_01, 0x02_6f_6d_00_00_01, 2, 0);
+    assert.equal(changes.length, 2, "a forgotten pair starts afresh");
+  });
+
+  it("a console answer ends at the prompt; the echo and the prompt are left out", () => {
+    assert.ok(endsWithPrompt("show x\r\nanswer\r\nonemac# "));
+    assert.ok(endsWithPrompt("end\r\nsw-2(config)# "));
+    assert.ok(!endsWithPrompt("write memory\r\n"));
+    assert.ok(!endsWithPrompt("Password: "));
+    assert.equal(consoleAnswer("show x\r\nline 1\r\nline 2\r\nonemac# "), "line 1\nline 2");
+    assert.equal(consoleAnswer("configure\r\nonemac(config)# "), "");
+  });
+});
 
 describe("the lab switch: real frames through the simulated BCM53125", { skip: skipReason ?? false }, () => {
   let topology: LabTopology | undefined;
