@@ -276,6 +276,8 @@ async function main(): Promise<void> {
     }
   });
   process.on("disconnect", () => void finish(0));
+  // Ctrl-C reaches the whole process group: stop cleanly (sockets, XS worker) rather than die with the worker left.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void finish(0));
   try {
     const options = JSON.parse(process.argv[2] ?? "") as SwitchProcessOptions;
     switchProcess = new SwitchProcess(options, post);
