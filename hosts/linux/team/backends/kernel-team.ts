@@ -7,7 +7,7 @@
 // Kernel rules this code lives with (team_mode_loadbalance.c, team_core.c):
 // * a mapping entry can only name a port that is in the team and enabled (else ENODEV);
 // * disabling a port clears the entries naming it; a cleared entry falls back to hash % enabled ports, and an
-//   entry cannot be cleared on purpose, so a null slot keeps the kernel's fallback (see docs/team-backend-notes.md);
+//   entry cannot be cleared on purpose, so a null slot keeps the kernel's fallback (docs/linux-team.md, "Team driver backend");
 // * a port must be down when it is added, and the mode can only change while the team has no ports;
 // * lb statistics are only gathered while `lb_stats_refresh_interval` (tenths of a second) is non-zero.
 // The driver cannot filter received broadcasts per port: setBroadcastMember is recorded and otherwise a no-op
