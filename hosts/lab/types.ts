@@ -54,6 +54,8 @@ export interface StreamStats {
   error: string | null;
   /** Connections this end made or accepted for this client (the lab expects exactly 1). */
   connections: number;
+  /** Every stretch of at least 20 ms without received data (the last 256), for failover measurements. */
+  gaps?: { endedAtMs: number; ms: number }[];
 }
 
 export interface LinkRole {
