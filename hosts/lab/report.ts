@@ -13,6 +13,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Readable, Writable } from "node:stream";
 import { macLowBits, parseMac } from "../../modules/mac";
 import type { TrunkDistribution } from "../../modules/console/commands/show-distribution";
+import { formatBytes, type CheckResult, type ConsoleProbe } from "./checks";
+import type { PullMeasurement, ThroughputMeasurement } from "./run";
 import type { LinkRole, StreamStats } from "./types";
 
 // ---- what the report shows ----------------------------------------------------------------------------------------
@@ -44,10 +46,10 @@ export interface LabReportData {
   events: ReportEvent[];
   bucketMaps: { switches: SwitchBucketMap[]; server: ServerSlotMap | null };
   clients: ReportClient[];
-  checks: ReportCheck[];
+  checks: CheckResult[];
   benchmarks?: ReportBenchmarks;
   /** Console commands sent while traffic ran (summarised; failures listed). */
-  consoleProbes?: ReportConsoleProbe[];
+  consoleProbes?: ConsoleProbe[];
   /** Console answers or logs worth reading (`show trunks` at the end ...), shown verbatim. */
   transcripts?: { title: string; text: string }[];
 }
@@ -128,28 +130,14 @@ export interface ReportClient {
   seconds?: number;
 }
 
-export interface ReportCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
 export interface ReportBenchmarks {
-  throughput?: { label: string; seconds: number; goodputMbps: number; framesPerSecond: number; frameMbps?: number; fullSizeShare?: number }[];
-  pulls?: { label: string; side: "switch" | "server"; longestGapMs: number; framesLost: number; retransmissions: number }[];
+  /** Bulk TCP through each path; the first row is the baseline of the ratio column. */
+  throughput?: ThroughputMeasurement[];
+  pulls?: PullMeasurement[];
   /** The switch's link poll interval, shown beside the failover gaps. */
   pollIntervalMs?: number;
   /** Anything else, one row each. */
   rows?: { label: string; value: string }[];
-}
-
-export interface ReportConsoleProbe {
-  atMs: number;
-  switchId: number;
-  command: string;
-  ms: number;
-  ok: boolean;
-  error: string | null;
 }
 
 // ---- helpers for whoever fills LabReportData ----------------------------------------------------------------------
@@ -207,13 +195,6 @@ const esc = escapeHtml;
 
 function fixed(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "–";
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
-  return `${bytes} B`;
 }
 
 function seconds(ms: number): string {
@@ -396,9 +377,7 @@ function benchmarkSection(benchmarks: ReportBenchmarks | undefined): string {
     const base = benchmarks.throughput[0];
     const rows = benchmarks.throughput.map(
       (row) =>
-        `<tr><td>${esc(row.label)}</td><td class="num">${fixed(row.seconds)} s</td><td class="num">${fixed(row.goodputMbps)}</td><td class="num">${fixed(row.framesPerSecond, 0)}</td><td class="num">${
-          row.frameMbps !== undefined ? fixed(row.frameMbps) : "–"
-        }</td><td class="num">${row.fullSizeShare !== undefined ? `${fixed(row.fullSizeShare * 100, 0)} %` : "–"}</td><td class="num">${
+        `<tr><td>${esc(row.label)}</td><td class="num">${fixed(row.seconds)} s</td><td class="num">${fixed(row.goodputMbps)}</td><td class="num">${fixed(row.framesPerSecond, 0)}</td><td class="num">${fixed(row.frameMbps)}</td><td class="num">${fixed(row.fullSizeShare * 100, 0)} %</td><td class="num">${
           row === base || !base.goodputMbps ? "1" : fixed(row.goodputMbps / base.goodputMbps, 3)
         }</td></tr>`,
     );
