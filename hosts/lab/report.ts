@@ -437,7 +437,7 @@ body { margin: 0; padding: 24px 32px 48px; background: var(--bg); color: var(--f
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 32px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 18px 0 8px; }
 .muted { color: var(--muted); } .small { font-size: 12px; } .mono, .mac, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
-.mac { color: var(--muted); font-size: 12px; }
+.mac { color: var(--muted); font-size: 12px; white-space: nowrap; }
 .facts { display: flex; flex-wrap: wrap; gap: 6px 22px; margin: 8px 0; } .facts div b { font-weight: 600; }
 .verdict-banner { margin: 16px 0; padding: 12px 16px; border-radius: 8px; font-size: 17px; font-weight: 600; color: #fff; }
 .verdict-banner.pass { background: var(--pass); } .verdict-banner.fail { background: var(--fail); }
