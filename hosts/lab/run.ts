@@ -154,6 +154,7 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
     topology = await LabTopology.build({ switches: options.switches, members: options.members, clients: options.clients });
     const description: TopologyDescription = topology.description;
     const ns = description.namespaces;
+    print(`lab ${description.runId}: namespaces ${[ns.server, ns.switches, ns.lan, ...ns.clients].join(" ")}`);
     const links: LinkDescription[] = [];
     for (const sw of description.switches)
       sw.ports.forEach((port, index) => {
