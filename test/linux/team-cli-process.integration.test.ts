@@ -194,6 +194,64 @@ describe("onemac-team as a running process", { skip: skipReason ?? false }, () =
     assert.ok(await waitFor(async () => member(await statusJson(), "cm1").slots.length === 2, 10_000), "cm1 takes its slots back");
   });
 
+  it("status finds the running team without its configuration file: the only one, by name, and from outside the namespace", async () => {
+    const alone = await onemacTeam(["status"]);
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.match(alone.stdout, new RegExp(`^team ${TEAM_NAME}  mac ${TEAM_MAC}`, "m"));
+    const named = await onemacTeam(["status", TEAM_NAME, "--json"]);
+    assert.equal(named.code, 0, named.stderr);
+    assert.equal((JSON.parse(named.stdout) as TeamStatus).name, TEAM_NAME);
+    const optioned = await onemacTeam(["status", "--name", TEAM_NAME, "--json"]);
+    assert.equal((JSON.parse(optioned.stdout) as TeamStatus).name, TEAM_NAME);
+    // The control socket is a file in the runtime directory, so any network namespace reaches it.
+    const outside = await new Promise<CommandResult>((resolve) => {
+      execFile(process.execPath, [EXECUTABLE, "status", "--json"], { env: environment }, (error, stdout, stderr) =>
+        resolve({ code: error ? -1 : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(outside.code, 0, outside.stderr);
+    assert.equal((JSON.parse(outside.stdout) as TeamStatus).name, TEAM_NAME);
+    const help = await onemacTeam(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^usage: onemac-team up/);
+  });
+
+  it("after the broadcast member is pulled and recovers, status names the member that really takes broadcasts", async () => {
+    const start = await statusJson();
+    assert.equal(start.broadcastMember, "cm0");
+    assert.equal(start.broadcastReceive, "designated");
+    await runIp(["link", "set", "dev", "cp0", "down"], pair.peer);
+    let latest = start;
+    assert.ok(await waitFor(async () => member((latest = await statusJson()), "cm0").link === "down", 10_000), "cm0 should be down");
+    assert.equal(latest.broadcastMember, "cm1");
+    assert.deepEqual(latest.broadcastReceivers, ["cm1"]);
+    await runIp(["link", "set", "dev", "cp0", "up"], pair.peer);
+    assert.ok(await waitFor(async () => member((latest = await statusJson()), "cm0").slots.length === 2, 10_000), "cm0 takes its slots back");
+    // failback "restore" (the default): the duty comes back with the slots, and status says so in JSON and text.
+    assert.equal(latest.broadcastMember, "cm0");
+    assert.deepEqual(latest.broadcastReceivers, ["cm0"]);
+    const text = await onemacTeam(["status", "--config", configPath]);
+    assert.match(text.stdout, /^broadcast member cm0 \(broadcasts and multicasts are taken in on cm0 only\)$/m);
+    // What the data plane does agrees: a broadcast arriving on cm0 is delivered, one arriving on cm1 is dropped.
+    const before = latest;
+    const onDesignated = new FrameTap(pair.peer, "cp0");
+    const onOther = new FrameTap(pair.peer, "cp1");
+    try {
+      for (let count = 0; count < 5; count++) {
+        onDesignated.send(testFrame("ff:ff:ff:ff:ff:ff", "02:c1:00:00:00:0a", 200 + count));
+        onOther.send(testFrame("ff:ff:ff:ff:ff:ff", "02:c1:00:00:00:0b", 300 + count));
+      }
+    } finally {
+      onDesignated.close();
+      onOther.close();
+    }
+    const seen = await waitFor(async () => {
+      latest = await statusJson();
+      return member(latest, "cm0").rxFrames >= member(before, "cm0").rxFrames + 5 && member(latest, "cm1").rxDropped >= member(before, "cm1").rxDropped + 5;
+    }, 10_000);
+    assert.ok(seen, `broadcasts: cm0 should deliver, cm1 drop: ${JSON.stringify(latest.members)}`);
+  });
+
   it("down stops the running team and the namespace is as it was", async () => {
     const result = await onemacTeam(["down", "--config", configPath]);
     assert.equal(result.code, 0, result.stderr);

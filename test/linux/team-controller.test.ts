@@ -9,6 +9,7 @@ import { VirtualTimers } from "../../hosts/linux/team/timers";
 
 class RecordingBackend implements TeamBackend {
   readonly kind = "userspace" as const;
+  readonly filtersBroadcasts = true;
   readonly calls: string[] = [];
   table: (string | null)[] = [];
   broadcastMember: string | null = null;
@@ -153,6 +154,59 @@ describe("team controller on virtual time", () => {
     backend.table.forEach((owner, slot) => {
       if (before[slot] !== "eth1") assert.equal(owner, before[slot]);
     });
+  });
+
+  it("the broadcast duty follows failback: back to the first member on recovery under restore, stays under sticky", async () => {
+    for (const failback of ["restore", "sticky"] as const) {
+      const { controller, backend, links, timers } = setup({ failback });
+      await controller.start();
+      links.set("eth0", false);
+      timers.advance(100);
+      await controller.settle();
+      assert.equal(backend.broadcastMember, "eth1");
+      links.set("eth0", true);
+      await controller.settle();
+      const expected = failback === "restore" ? "eth0" : "eth1";
+      assert.equal(backend.broadcastMember, expected, failback);
+      const status = await controller.status();
+      assert.equal(status.broadcastMember, expected, `${failback}: status names the member the backend was given`);
+      assert.equal(status.broadcastReceive, "designated");
+      assert.deepEqual(status.broadcastReceivers, [expected]);
+    }
+  });
+
+  it("a configured broadcastMember takes the duty back on recovery under restore, not under sticky", async () => {
+    for (const failback of ["restore", "sticky"] as const) {
+      const { controller, backend, links, timers } = setup({ failback, broadcastMember: "eth1" });
+      await controller.start();
+      assert.equal(backend.broadcastMember, "eth1");
+      links.set("eth1", false);
+      timers.advance(100);
+      await controller.settle();
+      assert.equal(backend.broadcastMember, "eth0");
+      links.set("eth1", true);
+      await controller.settle();
+      assert.equal(backend.broadcastMember, failback === "restore" ? "eth1" : "eth0", failback);
+    }
+  });
+
+  it('status says broadcasts are taken in on every enabled member with broadcastReceive "all" or a backend that cannot filter', async () => {
+    const configured = setup({ broadcastReceive: "all" });
+    await configured.controller.start();
+    configured.links.set("eth2", false);
+    configured.timers.advance(100);
+    await configured.controller.settle();
+    const status = await configured.controller.status();
+    assert.equal(status.broadcastReceive, "all");
+    assert.equal(status.broadcastMember, null);
+    assert.deepEqual(status.broadcastReceivers, ["eth0", "eth1"]);
+
+    const unfiltered = setup();
+    Object.defineProperty(unfiltered.backend, "filtersBroadcasts", { value: false });
+    await unfiltered.controller.start();
+    const kernelLike = await unfiltered.controller.status();
+    assert.equal(kernelLike.broadcastReceive, "all");
+    assert.deepEqual(kernelLike.broadcastReceivers, ["eth0", "eth1", "eth2"]);
   });
 
   it("undoes earlier steps when a later one fails, and says which step", async () => {

@@ -33,6 +33,11 @@ export interface BackendStats {
 
 export interface TeamBackend {
   readonly kind: BackendKind;
+  /**
+   * Whether setBroadcastMember decides where received broadcasts and multicasts reach the operating system. false
+   * where the kernel path has no per-member receive filter (team driver, bonding): every enabled member delivers them.
+   */
+  readonly filtersBroadcasts: boolean;
 
   /**
    * Creates the team device named config.name carrying config.mac, enslaves `members` (each takes config.mac),

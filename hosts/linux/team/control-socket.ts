@@ -1,6 +1,6 @@
 // A running `onemac-team up` answers `status` and `down` over a Unix socket, one JSON request per connection.
 import { mkdirSync } from "node:fs";
-import { unlink } from "node:fs/promises";
+import { readdir, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server } from "node:net";
 import { TeamError } from "./errors";
 
@@ -13,6 +13,36 @@ export function controlSocketPath(teamName: string): string {
   return `${runtimeDirectory()}/${teamName}.sock`;
 }
 
+/**
+ * Names of the teams running now: those whose control socket in the runtime directory accepts a connection (a
+ * socket left behind by a team that died is skipped). Sorted.
+ */
+export async function runningTeams(timeoutMs = 2_000): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(runtimeDirectory());
+  } catch {
+    return [];
+  }
+  const names = entries.filter((entry) => entry.endsWith(".sock")).map((entry) => entry.slice(0, -".sock".length));
+  const alive = await Promise.all(names.map((name) => accepts(controlSocketPath(name), timeoutMs)));
+  return names.filter((_, index) => alive[index]).sort();
+}
+
+function accepts(path: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const connection = createConnection(path);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    function finish(result: boolean): void {
+      clearTimeout(timer);
+      connection.destroy();
+      resolve(result);
+    }
+    connection.once("connect", () => finish(true));
+    connection.once("error", () => finish(false));
+  });
+}
+
 export type ControlRequest = { readonly command: "status" } | { readonly command: "down" };
 export type ControlReply = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: string };
 
@@ -23,6 +53,8 @@ export async function serveControl(teamName: string, handle: (request: ControlRe
   const server = createServer((connection) => {
     let text = "";
     connection.setEncoding("utf8");
+    // A client that only checks the team is running (runningTeams) hangs up at once; that is not an error here.
+    connection.on("error", () => {});
     connection.on("data", (chunk: string) => {
       text += chunk;
       if (!text.includes("\n")) return;

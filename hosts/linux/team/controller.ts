@@ -71,7 +71,18 @@ export interface TeamStatus {
   readonly degradedMode: DegradedMode | null;
   readonly slotBits: number;
   readonly failback: TeamConfig["failback"];
+  /**
+   * The designated member: the only one whose received broadcasts and multicasts reach the operating system.
+   * null when none is designated (broadcastReceive "all") or none is healthy.
+   */
   readonly broadcastMember: string | null;
+  /**
+   * "designated": broadcasts are taken in on broadcastMember only (copies on the others are dropped, rxDropped).
+   * "all": on every enabled member (the configuration asks for it, or the backend cannot filter: team driver, bonding).
+   */
+  readonly broadcastReceive: "designated" | "all";
+  /** The members broadcasts and multicasts are taken in on now. */
+  readonly broadcastReceivers: readonly string[];
   readonly activeMember: string | null;
   readonly table: readonly SlotOwner[];
   readonly slotTxBytes: readonly number[] | null;
@@ -244,6 +255,7 @@ export class TeamController {
       this.#lastError = `reading statistics: ${(error as Error).message}`;
     }
     const table = this.#desiredTable();
+    const receive = this.#backend.filtersBroadcasts && this.#config.broadcastReceive === "designated" ? "designated" : "all";
     const members = [...this.#members].map(([ifname, record]): MemberStatus => {
       const counters = stats?.members.find((member) => member.ifname === ifname);
       return {
@@ -271,7 +283,12 @@ export class TeamController {
       degradedMode: degradedModeOf(this.#backend.kind),
       slotBits: this.#config.slotBits,
       failback: this.#config.failback,
-      broadcastMember: this.#broadcastMember,
+      broadcastMember: receive === "designated" ? this.#broadcastMember : null,
+      broadcastReceive: receive,
+      broadcastReceivers:
+        receive === "designated"
+          ? this.#broadcastMember !== null ? [this.#broadcastMember] : []
+          : members.filter((member) => member.enabled).map((member) => member.ifname),
       activeMember: this.#config.mode === "active-backup" ? this.#activeMember : null,
       table,
       slotTxBytes: stats?.slotTxBytes ?? null,
@@ -429,16 +446,19 @@ export class TeamController {
     return this.#table.members.find((ifname) => healthy.includes(ifname)) ?? null;
   }
 
+  /**
+   * The configured broadcastMember when healthy, else the first healthy member in table order. When the duty moved
+   * away on a failure it comes back with failback "restore" (like the slots) and stays with "sticky".
+   */
   #chooseBroadcastMember(): string | null {
     if (this.#config.mode === "active-backup") return this.#activeMember;
-    const preferred = this.#config.broadcastMember;
-    const record = preferred !== null ? this.#members.get(preferred) : undefined;
-    if (preferred !== null && record && this.#isHealthy(record)) return preferred;
-    if (this.#broadcastMember !== null) {
-      const current = this.#members.get(this.#broadcastMember);
-      if (current && this.#isHealthy(current)) return this.#broadcastMember;
-    }
-    return this.#table.members.find((ifname) => this.#isHealthy(this.#members.get(ifname)!)) ?? null;
+    const healthy = (ifname: string | null): ifname is string => {
+      const record = ifname !== null ? this.#members.get(ifname) : undefined;
+      return record !== undefined && this.#isHealthy(record);
+    };
+    if (this.#config.failback === "sticky" && healthy(this.#broadcastMember)) return this.#broadcastMember;
+    if (healthy(this.#config.broadcastMember)) return this.#config.broadcastMember;
+    return this.#table.members.find(healthy) ?? null;
   }
 
   /** Brings the backend in line with the state: enable new healthy members, table, broadcast member, disable. */

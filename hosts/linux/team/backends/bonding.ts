@@ -43,6 +43,7 @@ function roundToMiimon(milliseconds: number): number {
 
 export class BondingBackend implements TeamBackend {
   readonly kind = "bonding" as const;
+  readonly filtersBroadcasts = false;
   #running: RunningBond | null = null;
 
   /**

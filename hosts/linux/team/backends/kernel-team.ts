@@ -39,6 +39,7 @@ interface RunningTeam {
 
 export class KernelTeamBackend implements TeamBackend {
   readonly kind = "team" as const;
+  readonly filtersBroadcasts = false;
   readonly #options: Required<KernelTeamBackendOptions>;
   #running: RunningTeam | null = null;
 

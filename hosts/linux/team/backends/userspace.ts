@@ -59,6 +59,7 @@ interface Member {
 
 export class UserspaceBackend implements TeamBackend {
   readonly kind = "userspace" as const;
+  readonly filtersBroadcasts = true;
   readonly #netns: string | null;
   readonly #beforeStep: (step: string) => void;
   #config: TeamConfig | null = null;
