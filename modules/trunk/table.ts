@@ -247,7 +247,7 @@ export class TrunkTable {
       taken++;
     }
     for (; taken < share; taken++) {
-      const richest = this.#richestHomeMember();
+      const richest = this.#homeMemberBy(true);
       if (richest === NO_MEMBER || this.#homeLoad[richest] === 0) break;
       let entry = this.size - 1;
       while (this.#home[entry] !== richest) entry--;
@@ -285,7 +285,7 @@ export class TrunkTable {
     this.#members = Object.freeze(this.#members.filter((member) => member !== port));
     for (let i = 0; i < this.size; i++) {
       if (this.#home[i] !== port) continue;
-      const heir = this.#poorestHomeMember();
+      const heir = this.#homeMemberBy(false);
       this.#home[i] = heir;
       if (heir !== NO_MEMBER) this.#homeLoad[heir]++;
     }
@@ -332,22 +332,13 @@ export class TrunkTable {
     return best;
   }
 
-  /** The member holding the fewest home entries; ties go to the earlier member. */
-  #poorestHomeMember(): number {
+  /** The member holding the fewest home entries (ties: the earlier member), or with `most` the most (ties: the later). */
+  #homeMemberBy(most: boolean): number {
     let best = NO_MEMBER;
     for (let m = 0; m < this.#members.length; m++) {
       const port = this.#members[m];
-      if (best === NO_MEMBER || this.#homeLoad[port] < this.#homeLoad[best]) best = port;
-    }
-    return best;
-  }
-
-  /** The member holding the most home entries; ties go to the later member. */
-  #richestHomeMember(): number {
-    let best = NO_MEMBER;
-    for (let m = 0; m < this.#members.length; m++) {
-      const port = this.#members[m];
-      if (best === NO_MEMBER || this.#homeLoad[port] >= this.#homeLoad[best]) best = port;
+      const load = this.#homeLoad[port];
+      if (best === NO_MEMBER || (most ? load >= this.#homeLoad[best] : load < this.#homeLoad[best])) best = port;
     }
     return best;
   }

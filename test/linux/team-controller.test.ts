@@ -156,16 +156,23 @@ describe("team controller on virtual time", () => {
     });
   });
 
+  /** Pulls `ifname` past the down delay, returns the broadcast member then; brings it back. */
+  async function pullAndRecover(team: ReturnType<typeof setup>, ifname: string): Promise<string | null> {
+    team.links.set(ifname, false);
+    team.timers.advance(100);
+    await team.controller.settle();
+    const whilePulled = team.backend.broadcastMember;
+    team.links.set(ifname, true);
+    await team.controller.settle();
+    return whilePulled;
+  }
+
   it("the broadcast duty follows failback: back to the first member on recovery under restore, stays under sticky", async () => {
     for (const failback of ["restore", "sticky"] as const) {
-      const { controller, backend, links, timers } = setup({ failback });
+      const team = setup({ failback });
+      const { controller, backend } = team;
       await controller.start();
-      links.set("eth0", false);
-      timers.advance(100);
-      await controller.settle();
-      assert.equal(backend.broadcastMember, "eth1");
-      links.set("eth0", true);
-      await controller.settle();
+      assert.equal(await pullAndRecover(team, "eth0"), "eth1");
       const expected = failback === "restore" ? "eth0" : "eth1";
       assert.equal(backend.broadcastMember, expected, failback);
       const status = await controller.status();
@@ -177,15 +184,11 @@ describe("team controller on virtual time", () => {
 
   it("a configured broadcastMember takes the duty back on recovery under restore, not under sticky", async () => {
     for (const failback of ["restore", "sticky"] as const) {
-      const { controller, backend, links, timers } = setup({ failback, broadcastMember: "eth1" });
+      const team = setup({ failback, broadcastMember: "eth1" });
+      const { controller, backend } = team;
       await controller.start();
       assert.equal(backend.broadcastMember, "eth1");
-      links.set("eth1", false);
-      timers.advance(100);
-      await controller.settle();
-      assert.equal(backend.broadcastMember, "eth0");
-      links.set("eth1", true);
-      await controller.settle();
+      assert.equal(await pullAndRecover(team, "eth1"), "eth0");
       assert.equal(backend.broadcastMember, failback === "restore" ? "eth1" : "eth0", failback);
     }
   });
