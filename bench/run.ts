@@ -14,6 +14,7 @@ const SUITES: Suite[] = [
   { name: "save", load: () => import("./save") },
   { name: "trunking", load: () => import("./trunking") },
   { name: "linux-team", load: () => import("./linux-team") },
+  { name: "lab", load: () => import("./lab") },
 ];
 
 function format(value: number): string {

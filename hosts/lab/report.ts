@@ -377,12 +377,12 @@ function benchmarkSection(benchmarks: ReportBenchmarks | undefined): string {
     const base = benchmarks.throughput[0];
     const rows = benchmarks.throughput.map(
       (row) =>
-        `<tr><td>${esc(row.label)}</td><td class="num">${fixed(row.seconds)} s</td><td class="num">${fixed(row.goodputMbps)}</td><td class="num">${fixed(row.framesPerSecond, 0)}</td><td class="num">${fixed(row.frameMbps)}</td><td class="num">${fixed(row.fullSizeShare * 100, 0)} %</td><td class="num">${
+        `<tr><td>${esc(row.label)}</td><td class="num">${fixed(row.seconds)} s</td><td class="num">${fixed(row.goodputMbps)}</td><td class="num">${fixed(row.framesPerSecond, 0)}</td><td class="num">${fixed(row.frameMbps)}</td><td class="num">${fixed(row.averageFrameBytes, 0)}</td><td class="num">${
           row === base || !base.goodputMbps ? "1" : fixed(row.goodputMbps / base.goodputMbps, 3)
         }</td></tr>`,
     );
     parts.push(
-      `<h3>Throughput (bulk TCP, all clients)</h3>${table(["through", "measured", "TCP goodput Mbit/s", "frames/s", "frame Mbit/s", "of 1514 bytes", `ratio to ${base.label}`], rows)}`,
+      `<h3>Throughput (bulk TCP, all clients)</h3>${table(["through", "measured", "TCP goodput Mbit/s", "frames/s", "frame Mbit/s", "mean frame bytes", `ratio to ${base.label}`], rows)}`,
     );
   }
   if (benchmarks.pulls?.length) {

@@ -60,7 +60,8 @@ export interface ThroughputMeasurement {
   framesPerSecond: number;
   /** Ethernet Mbit/s of the frames counted on the switch-side interfaces (all sizes). */
   frameMbps: number;
-  fullSizeShare: number;
+  /** Mean Ethernet frame size (bytes, without FCS) of the frames counted. */
+  averageFrameBytes: number;
 }
 
 export interface LabSummary {
@@ -208,7 +209,7 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
         goodputMbps: ((endBytes - startBytes) * 8) / seconds / 1e6,
         framesPerSecond: frames / seconds,
         frameMbps: ((bytes + 4 * frames) * 8) / seconds / 1e6,
-        fullSizeShare: frames ? bytes / frames / 1514 : 0,
+        averageFrameBytes: frames ? bytes / frames : 0,
       };
       print(`throughput through ${label}: ${measurement.goodputMbps.toFixed(1)} Mbit/s TCP goodput, ${Math.round(measurement.framesPerSecond)} frames/s`);
       return measurement;
