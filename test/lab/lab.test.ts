@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import { checkConsole, checkFlowStability, checkNoServerMoves, checkStreams, type LabEvent } from "../../hosts/lab/checks";
 import { parseLabArguments } from "../../hosts/lab/lab";
+import { openInChromium } from "../../hosts/lab/report";
 import { LoadRecorder, renderLiveView } from "../../hosts/lab/load";
 import type { LabSummary } from "../../hosts/lab/run";
 import type { FlowChange, StreamStats, SwitchStats } from "../../hosts/lab/types";
@@ -88,6 +89,27 @@ describe("npm run lab (as root)", { skip: skipReason ?? false }, () => {
       assert.doesNotMatch(html, /(src|href)\s*=\s*["']?https?:/i, "the report loads nothing from the network");
       assert.ok(result.runId, `the lab names its run:\n${result.output}`);
       assert.equal(leftovers(result.runId!), "", "everything the lab made is gone");
+
+      // The real run's report in headless Chromium (installed by setup-chromium.sh): no script error, no request,
+      // a chart per link with both directions drawn, both bucket maps.
+      execFileSync("bash", [join(ROOT, "test/lab/setup-chromium.sh")], { timeout: 600_000, stdio: ["ignore", "pipe", "pipe"] });
+      const browser = await openInChromium(report, {
+        expression: `({
+          script: document.documentElement.getAttribute("data-script"),
+          charts: document.querySelectorAll("svg.chart").length,
+          drawn: Array.from(document.querySelectorAll("svg.chart polyline")).filter((p) => p.getBBox().width > 300).length,
+          text: document.body.innerText,
+        })`,
+      });
+      assert.deepEqual(browser.scriptErrors, []);
+      assert.deepEqual(browser.requests, []);
+      const page = browser.value as { script: string; charts: number; drawn: number; text: string };
+      assert.equal(page.script, "ran");
+      const links = switches === 1 ? 3 : 6; // at least: one switch, 2 trunk ports and a client segment; two, also the link between them on each
+      assert.ok(page.charts >= links, `${page.charts} charts`);
+      assert.ok(page.drawn >= 2 * links, `${page.drawn} lines drawn across their charts`);
+      assert.match(page.text, /DA slot/);
+      assert.match(page.text, /every TCP connection survived/);
     });
   }
 
