@@ -9,7 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 const USAGE = `usage: npm run lab -- [options]      (as root: it makes network namespaces, veths and bridges)
   --switches 1|2       one switch, or two joined by a switch-to-switch link with the server's NICs split (default 1)
-  --members K          server NICs in the trunk, 2..4 (default 2; with two switches at least 2)
+  --members K          server NICs, 2..4 (default 2 with one switch, 4 with two: two trunk ports on each)
   --clients N          client namespaces, 1..24 (default 8)
   --seconds S          seconds of traffic with the pulls (default 30, at least 10)
   --rate KBPS          kilobytes per second each connection sends each way (default 500; 0: as fast as TCP goes)
@@ -43,6 +43,7 @@ export function parseLabArguments(argv: readonly string[], now = new Date()): Om
     plain: !process.stdout.isTTY,
     help: false,
   };
+  let membersGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string | undefined => argv[++i];
@@ -52,6 +53,7 @@ export function parseLabArguments(argv: readonly string[], now = new Date()): Om
         break;
       case "--members":
         parsed.members = integer(arg, value(), 2, 4);
+        membersGiven = true;
         break;
       case "--clients":
         parsed.clients = integer(arg, value(), 1, 24);
@@ -91,6 +93,7 @@ export function parseLabArguments(argv: readonly string[], now = new Date()): Om
         throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
     }
   }
+  if (!membersGiven && parsed.switches === 2) parsed.members = 4;
   if (parsed.members > 2 ** parsed.indexBits) throw new UsageError(`${parsed.members} members do not fit a table of ${2 ** parsed.indexBits} entries: raise --index-bits`);
   return parsed;
 }

@@ -388,11 +388,11 @@ function benchmarkSection(benchmarks: ReportBenchmarks | undefined): string {
   if (benchmarks.pulls?.length) {
     const rows = benchmarks.pulls.map(
       (row) =>
-        `<tr><td>${esc(row.label)}</td><td>${esc(row.side)}</td><td class="num">${row.longestGapMs} ms</td><td class="num">${row.framesLost}</td><td class="num">${row.retransmissions}</td></tr>`,
+        `<tr><td>${esc(row.label)}</td><td>${esc(row.side)}</td><td class="num">${row.longestGapMs} ms</td><td class="num">${row.framesLost} (${row.framesLostSwitchEnd} + ${row.framesLostServerEnd})</td><td class="num">${row.retransmissions}</td></tr>`,
     );
     parts.push(
       `<h3>Failover${benchmarks.pollIntervalMs !== undefined ? esc(` (link poll interval ${benchmarks.pollIntervalMs} ms)`) : ""}</h3>${table(
-        ["pull", "side", "longest gap in a stream", "frames lost", "TCP retransmissions"],
+        ["pull", "side", "longest gap in a stream", "frames lost (switch end + server NIC)", "TCP retransmissions"],
         rows,
       )}`,
     );

@@ -50,6 +50,9 @@ export interface PullMeasurement {
   longestGapMs: number;
   /** Frames lost on the pulled cable: what its two ends dropped, and what the switch could not write to it. */
   framesLost: number;
+  /** Of those, lost at the switch's end (its interface's drops and the writes it refused) and at the server's NIC. */
+  framesLostSwitchEnd: number;
+  framesLostServerEnd: number;
   retransmissions: number;
 }
 
@@ -401,11 +404,15 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
             const now = latestStats.get(event.switchId)?.ports[event.port]?.txErrors ?? 0;
             return now - (statsBefore.get(event.switchId)?.ports[event.port]?.txErrors ?? now);
           };
+          const lostSwitchEnd = dropped(afterCounters, beforeCounters, switchEnd) + switchTxErrors();
+          const lostServerEnd = dropped(afterServerCounters, beforeServerCounters, event.nic);
           pulls.push({
             label: event.label,
             side: event.side,
             longestGapMs: longestGapIn(allStreams(), event.atMs, until),
-            framesLost: dropped(afterCounters, beforeCounters, switchEnd) + dropped(afterServerCounters, beforeServerCounters, event.nic) + switchTxErrors(),
+            framesLost: lostSwitchEnd + lostServerEnd,
+            framesLostSwitchEnd: lostSwitchEnd,
+            framesLostServerEnd: lostServerEnd,
             retransmissions: (await retransmissions()) - beforeRetransmissions,
           });
         }

@@ -155,8 +155,8 @@ export function reportFixture(): LabReportData {
         { label: "the simulated BCM53125", seconds: 3, goodputMbps: 310.8, framesPerSecond: 27_100, frameMbps: 325.6, averageFrameBytes: 1431 },
       ],
       pulls: [
-        { label: "switch 1 port 1 down (switch side)", side: "switch", longestGapMs: 212, framesLost: 3, retransmissions: 9 },
-        { label: "server eth0 down (server side)", side: "server", longestGapMs: 188, framesLost: 1, retransmissions: 4 },
+        { label: "switch 1 port 1 down (switch side)", side: "switch", longestGapMs: 212, framesLost: 3, framesLostSwitchEnd: 2, framesLostServerEnd: 1, retransmissions: 9 },
+        { label: "server eth0 down (server side)", side: "server", longestGapMs: 188, framesLost: 1, framesLostSwitchEnd: 0, framesLostServerEnd: 1, retransmissions: 4 },
       ],
       pollIntervalMs: 10,
       rows: [{ label: "frames through the switches", value: "1 204 331" }],
