@@ -158,6 +158,8 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
     topology = await LabTopology.build({ switches: options.switches, members: options.members, clients: options.clients });
     const description: TopologyDescription = topology.description;
     const ns = description.namespaces;
+    // Every process the lab starts inherits this, so what belongs to a run can be found (and a test can prove none is left).
+    process.env.ONEMAC_LAB_RUN = description.runId;
     print(`lab ${description.runId}: namespaces ${[ns.server, ns.switches, ns.lan, ...ns.clients].join(" ")}`);
     const links: LinkDescription[] = [];
     for (const sw of description.switches)

@@ -5,7 +5,7 @@
 // arithmetic are tested without root below.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,18 +52,21 @@ function runLabProcess(args: readonly string[], interruptWhen?: RegExp, timeoutM
   });
 }
 
-/** Namespaces of this run, and lab processes (switches, traffic agents, the lab's onemac-team) still running. */
+/** Namespaces of this run, and processes still running that the run started (they inherit ONEMAC_LAB_RUN). */
 function leftovers(runId: string): string {
   const namespaces = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
     .split("\n")
     .filter((line) => line.startsWith(`oml-${runId}-`));
-  let processes = "";
-  try {
-    processes = execFileSync("pgrep", ["-af", "hosts/lab/switch-process.ts|hosts/lab/traffic-agent.ts|onemac-lab-team-"], { encoding: "utf8" });
-  } catch {
-    // pgrep exits 1 when nothing matches.
+  const processes: string[] = [];
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`ONEMAC_LAB_RUN=${runId}`)) continue;
+      processes.push(`${pid}: ${readFileSync(`/proc/${pid}/cmdline`, "latin1").replace(/\0/g, " ")}`);
+    } catch {
+      // Gone meanwhile.
+    }
   }
-  return [...namespaces, ...processes.split("\n")].filter(Boolean).join("\n");
+  return [...namespaces, ...processes].join("\n");
 }
 
 describe("npm run lab (as root)", { skip: skipReason ?? false }, () => {
