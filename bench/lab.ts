@@ -27,6 +27,7 @@ export async function run(): Promise<Row[]> {
       rateBytesPerSecond: 500_000,
       throughputSeconds: THROUGHPUT_SECONDS,
       indexBits: 3,
+      serverBackend: "auto",
       reportPath: join(folder, "report.html"),
       print: (line) => process.stderr.write(`lab: ${line}\n`),
       live: null,

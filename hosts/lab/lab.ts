@@ -15,6 +15,8 @@ const USAGE = `usage: npm run lab -- [options]      (as root: it makes network n
   --rate KBPS          kilobytes per second each connection sends each way (default 500; 0: as fast as TCP goes)
   --throughput S       seconds of bulk TCP through a Linux bridge, then through the simulated switch (default 0: skip)
   --index-bits M       M of both tables (2^M entries; default 3)
+  --server-backend B   onemac-team's backend: auto (the kernel team driver where the kernel has it, else
+                       userspace; default), userspace or team
   --report FILE        where the HTML report goes (default lab-report/onemac-lab-<time>.html)
   --summary FILE       also write the checks and measurements as JSON
   --plain              no live screen: one line per event (default when stdout is not a terminal)
@@ -38,6 +40,7 @@ export function parseLabArguments(argv: readonly string[], now = new Date()): Om
     rateBytesPerSecond: 500_000,
     throughputSeconds: 0,
     indexBits: 3,
+    serverBackend: "auto" as "auto" | "userspace" | "team",
     reportPath: resolve("lab-report", `onemac-lab-${stamp}.html`),
     summaryPath: null as string | null,
     plain: !process.stdout.isTTY,
@@ -70,6 +73,12 @@ export function parseLabArguments(argv: readonly string[], now = new Date()): Om
       case "--index-bits":
         parsed.indexBits = integer(arg, value(), 1, 8);
         break;
+      case "--server-backend": {
+        const backend = value();
+        if (backend !== "auto" && backend !== "userspace" && backend !== "team") throw new UsageError(`--server-backend takes auto, userspace or team, not ${JSON.stringify(backend ?? "")}`);
+        parsed.serverBackend = backend;
+        break;
+      }
       case "--report": {
         const file = value();
         if (!file) throw new UsageError("--report takes a file name");

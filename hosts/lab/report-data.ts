@@ -103,7 +103,7 @@ export function buildReportData(run: RecordedRun): LabReportData {
       clients: run.description.clients.length,
       indexBits: run.indexBits,
       rateBytesPerSecond: run.rateBytesPerSecond,
-      versions: { onemac: gitVersion(), node: process.version, kernel: release(), "switch firmware": "onemac on XS (xsnap)", "server team": "onemac-team, userspace backend" },
+      versions: { onemac: gitVersion(), node: process.version, kernel: release(), "switch firmware": "onemac on XS (xsnap)", "server team": `onemac-team, ${String(run.serverStatus?.backend ?? "?")} backend` },
       notes: [
         "Each switch is the register-accurate BCM53125 model: its forwarding engine moves the real frame bytes between veths; the firmware manages it over SPI.",
         "The switch picks a trunk member from the client's source MAC; the server picks its NIC from the client's destination MAC through the patent's table.",

@@ -36,6 +36,8 @@ export interface LabOptions {
   throughputSeconds: number;
   /** M of both tables. */
   indexBits: number;
+  /** The server team's backend (onemac-team's `backend`). */
+  serverBackend: "auto" | "userspace" | "team";
   reportPath: string;
   /** Where the lab tells what it does (one line per call) and the live view (whole screen). */
   print: (line: string) => void;
@@ -176,8 +178,11 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
       members: description.serverNics.map((nic) => nic.name),
       address: `${SERVER_IP}/24`,
       slotBits: options.indexBits,
+      backend: options.serverBackend,
     });
     await team.up();
+    const chosen = await team.status();
+    print(`onemac-team runs the ${String(chosen.backend)} backend${chosen.backendReason ? ` (${String(chosen.backendReason)})` : ""}`);
     signal.throwIfAborted();
 
     const switchSideNames = links.map((link) => link.ifname);

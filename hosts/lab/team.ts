@@ -16,6 +16,8 @@ export interface ServerTeamOptions {
   members: readonly string[];
   address: string;
   slotBits: number;
+  /** onemac-team's backend: "auto" takes the kernel team driver where the kernel has it, else userspace. */
+  backend: "auto" | "userspace" | "team";
 }
 
 /** What `status --json` says that the lab uses (hosts/linux/team/controller.ts TeamStatus has more). */
@@ -49,7 +51,7 @@ export class ServerTeam {
           mac: options.mac,
           members: options.members,
           slotBits: options.slotBits,
-          backend: "userspace",
+          backend: options.backend,
           broadcastReceive: "all",
           addresses: [options.address],
         },
