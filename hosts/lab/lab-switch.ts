@@ -1,15 +1,10 @@
 // The parent's handle on one lab switch process (hosts/lab/switch-process.ts), started inside the switch namespace with
 // `ip netns exec` (which execs node in place, so the child's pid is node's and Node's IPC channel fd passes through).
-import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
+import { spawnLabScript } from "./spawn-script";
 import type { FromSwitch, SwitchProcessOptions, ToSwitch } from "./switch-messages";
 import type { FlowChange, SwitchStats } from "./types";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const SWITCH_PROCESS = join(HERE, "switch-process.ts");
-/** The repository root: `--import tsx` resolves from the working directory. */
-const ROOT = join(HERE, "..", "..");
 const DEFAULT_BOOT_TIMEOUT_MS = 60_000;
 const DEFAULT_CONSOLE_TIMEOUT_MS = 10_000;
 /** A save writes one flash entry per tick and may erase a flash page: give it longer. */
@@ -78,10 +73,7 @@ export class LabSwitch {
       statsMs: options.statsMs,
       maxFlows: options.maxFlows,
     };
-    this.#child = spawn("ip", ["netns", "exec", options.netns, process.execPath, "--import", "tsx", SWITCH_PROCESS, JSON.stringify(processOptions)], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-    });
+    this.#child = spawnLabScript(options.netns, "switch-process.ts", [JSON.stringify(processOptions)], ["ignore", "pipe", "pipe", "ipc"]);
     const collect = (text: string) => {
       this.output = (this.output + text).slice(-65536);
       options.onOutput?.(text);

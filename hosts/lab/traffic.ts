@@ -2,17 +2,12 @@
 // `ip netns exec` (which execs node in place, so the child's pid is node's): start() resolves once the agent listens or
 // is connected, `latest` holds its newest stream stats, stop() asks for an orderly close and returns the final stats.
 // Also the kernel's TCP retransmission counter of a namespace, for the lab's per-pull measurements.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { spawnLabScript } from "./spawn-script";
 import type { StreamStats } from "./types";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const AGENT = join(HERE, "traffic-agent.ts");
-/** The repository root: `--import tsx` resolves from the working directory. */
-const ROOT = join(HERE, "..", "..");
 const DEFAULT_READY_TIMEOUT_MS = 20_000;
 const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 const KEPT_OUTPUT = 16_384;
@@ -88,9 +83,7 @@ export class TrafficAgent {
 
   private constructor(options: TrafficAgentOptions) {
     this.options = options;
-    const command = [process.execPath, "--import", "tsx", AGENT, ...agentArguments(options)];
-    const [file, ...args] = options.netns ? ["ip", "netns", "exec", options.netns, ...command] : command;
-    this.#child = spawn(file, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    this.#child = spawnLabScript(options.netns, "traffic-agent.ts", agentArguments(options), ["pipe", "pipe", "pipe"]);
     this.#child.stdin!.on("error", () => {
       // The agent is gone; its exit tells why.
     });
