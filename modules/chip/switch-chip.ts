@@ -89,6 +89,57 @@ export interface PortCounters {
   txOctets: number;
 }
 
+/** One member-table rule as read back from the chip (see MemberTableAccess). */
+export interface MemberRule {
+  /** False: the rule matches nothing (the other fields are then meaningless). */
+  valid: boolean;
+  /** 48-bit destination MAC the rule matches (the server's MAC). */
+  serverMac: number;
+  /** How many low bits of the source MAC the rule compares (M, 0..8). */
+  indexBits: number;
+  /** The value those bits must have (the table index i, 0..2^M-1). */
+  index: number;
+  /** Destination port the rule forwards to, or -1: "keep the address table's result". */
+  port: number;
+}
+
+/**
+ * A chip's table of match rules used as the patent's member table: rule r says "destination MAC == serverMac and the
+ * low indexBits bits of the source MAC == index -> forward to port". Allocation-free on the failover path
+ * (setRulePort); every poll bounded, a timeout throws SpiTimeoutError naming the register.
+ */
+export interface MemberTableAccess {
+  /** Rules the chip holds in all (BCM53125: 256 TCAM entries). */
+  readonly capacity: number;
+  /** Rules one table entry needs (BCM53125: 1, under the firmware's named assumption U2: one rule for all framings). */
+  readonly rulesPerEntry: number;
+  /**
+   * All rules invalid, the rule engine's field selections made (DA + low SA bits), engine enabled on no port
+   * (facts §2 Init; the TCAM is reset only while CFP_EN_MAP = 0). setup() calls it; so does a chip reset's re-setup.
+   */
+  reset(): void;
+  /** Ports whose ingress frames the rules apply to (bit i = port i; BCM53125: CFP_EN_MAP, bit 8 = IMP). */
+  setEnabledPorts(mask: number): void;
+  getEnabledPorts(): number;
+  /**
+   * Rule `rule`: DA == serverMac && (SA & (2^indexBits-1)) == index -> replace the destination with `port`
+   * (port -1: action "keep the address table's result"). Writes the action first, then the match (facts §2 install
+   * order), so a valid match never points at a stale action.
+   */
+  writeRule(rule: number, serverMac: number, indexBits: number, index: number, port: number): void;
+  /**
+   * Failover: rewrites only the action of `rule` (a port, or -1). BCM53125 floor: ACT_POL_DATA0 + ACT_POL_DATA1 +
+   * CFP_ACC writes and >= 1 CFP_ACC poll (facts §3). Allocation-free.
+   */
+  setRulePort(rule: number, port: number): void;
+  /** Invalidates rules first..first+count-1. */
+  clearRules(first: number, count: number): void;
+  /** Reads a rule back (match + action) into `out` (caller-allocated); false when the rule is invalid. */
+  readRule(rule: number, out: MemberRule): boolean;
+  /** In-band hit counter of a rule (BCM53125: facts §1.1 RATE_INBAND, §2 stat read). */
+  readRuleHits(rule: number): number;
+}
+
 export interface SwitchChip {
   /** Detects the chip over its bus and returns what it is. Throws ChipIdError / DeadBusError / SpiTimeoutError. */
   probe(): ChipInfo;
@@ -140,10 +191,22 @@ export interface SwitchChip {
    */
   predictMember?(sa: number, memberMask: number): number;
   /**
-   * Optional, chips with `writableTableEntries > 0` only (a later issue): writes one group's member-selection table,
-   * `entries[i]` = member port for SA index i, `entries.length === writableTableEntries`.
+   * Deprecated, superseded by `memberTable` (no driver implements it): writes one group's member-selection table,
+   * `entries[i]` = member port for SA index i, `entries.length === writableTableEntries`. Kept only until the trunk
+   * service stops testing for it; new code uses `memberTable`.
    */
   writeTrunkTable?(group: number, entries: ArrayLike<number>): void;
+
+  /**
+   * Optional: a table of match rules that can carry the patent's member table in the chip itself (BCM53125: the CFP,
+   * shared/facts/bcm53125-cfp.md). Absent on a chip that has none.
+   */
+  memberTable?: MemberTableAccess;
+
+  /** Optional: sets the port-based VLAN egress mask of `port` (bit i = `port` may forward to port i). */
+  setPortVlanMask?(port: number, mask: number): void;
+  /** Optional: the port-based VLAN egress mask of `port` (bit i = `port` may forward to port i). */
+  getPortVlanMask?(port: number): number;
 }
 
 export function newPortStatus(): PortStatus {
@@ -152,6 +215,10 @@ export function newPortStatus(): PortStatus {
 
 export function newArlEntry(): ArlEntry {
   return { mac: 0, vid: 0, port: 0, isStatic: false, age: false };
+}
+
+export function newMemberRule(): MemberRule {
+  return { valid: false, serverMac: 0, indexBits: 0, index: 0, port: -1 };
 }
 
 export function newPortCounters(): PortCounters {
