@@ -99,7 +99,8 @@ export interface MemberRule {
   indexBits: number;
   /** The value those bits must have (the table index i, 0..2^M-1). */
   index: number;
-  /** Destination port the rule forwards to, or -1: "keep the address table's result". */
+  /** Destination port the rule forwards to, or -1: "keep the address table's result" (-2 when read back: an action
+   *  this table never writes, e.g. a self-test's). */
   port: number;
 }
 
@@ -143,7 +144,10 @@ export interface MemberTableAccess {
 export interface SwitchChip {
   /** Detects the chip over its bus and returns what it is. Throws ChipIdError / DeadBusError / SpiTimeoutError. */
   probe(): ChipInfo;
-  /** Puts the chip in managed mode with forwarding enabled; leaves the address table and trunks as they are. */
+  /**
+   * Puts the chip in managed mode with forwarding enabled; leaves the address table and trunks as they are, but
+   * resets `memberTable` (no rule valid, enabled on no port): whoever wrote rules writes them again.
+   */
   setup(): void;
   /** False when the chip has lost what setup() wrote (it was reset or power-cycled): run setup() and reprogram. */
   checkSetup(): boolean;

@@ -65,3 +65,71 @@ export const STATIC_ENTRY_MAY_BE_RELEARNED: NamedAssumption = Object.freeze({
   statement: "a static ARL entry moves to another port when its MAC arrives there as a source on a learning port",
   source: "shared/facts/switch-chips.md §1.5 (UNCERTAIN)",
 });
+
+// ---- CFP (shared/facts/bcm53125-cfp.md, "CFP facts §x" below; U1..U16 are its UNCERTAIN points, §5) -------------
+
+/**
+ * U1: a UDF holds 16 bits of the frame with the first byte on the wire in bits [15:8] (CFP facts §3 "Byte order
+ * inside a UDF", implied by the SDK only). The member rules' key layout (./cfp-rules.ts) depends on it: under the
+ * other order the DA bytes of each pair and the SA index byte would sit swapped.
+ */
+export const CFP_UDF_FIRST_BYTE_HIGH: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_UDF_FIRST_BYTE_HIGH",
+  statement: "a CFP user-defined field puts the frame byte at its offset in bits [15:8] and the next byte in bits [7:0]",
+  source: "shared/facts/bcm53125-cfp.md §3 and §5 U1 (UNCERTAIN: SDK cfp.c:3975-3990 only)",
+});
+
+/**
+ * U2: one TCAM entry in slice 0 with L3_FRAMING, L2_FRAMING and tag fields masked out matches IPv4, IPv6 and non-IP
+ * frames alike, because slice 0's UDFs are programmed identically for the three framings (CFP facts §3 "One entry for
+ * all frame types?"). So a member-table entry costs one rule (MemberTableAccess.rulesPerEntry = 1).
+ */
+export const CFP_ONE_RULE_ALL_FRAMINGS: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_ONE_RULE_ALL_FRAMINGS",
+  statement: "one CFP rule with L3 framing masked out matches IPv4, IPv6 and non-IP frames when slice 0's UDFs are identical for all three",
+  source: "shared/facts/bcm53125-cfp.md §3 and §5 U2 (UNCERTAIN: SDK bfield.c:11995-12019 supports the mask, never stated for mixed slices)",
+});
+
+/**
+ * U7 (weak form): a CFP write operation leaves the DATA/MASK staging registers either as written or cleared to zero,
+ * never anything else. Init writes zeros into the staging registers once and then starts one write operation per
+ * TCAM entry (CFP facts §2 Init step 4: "write all 256 TCAM entries with zero data and mask"); under either answer to
+ * U7 every entry receives zeros. Clearing a rule writes only DATA0/MASK0 (CFP facts §2 Invalidate); its other words
+ * are whatever the staging holds, which cannot make it match (VALID = 0).
+ */
+export const CFP_WRITE_KEEPS_OR_ZEROES_STAGING: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_WRITE_KEEPS_OR_ZEROES_STAGING",
+  statement: "after a CFP write operation CFP_DATAk/CFP_MASKk hold what was written or zero",
+  source: "shared/facts/bcm53125-cfp.md §5 U7 (UNCERTAIN; the firmware needs only this weaker form)",
+});
+
+/**
+ * U13: TCAM_RST (CFP_ACC bit 15) self-clears and may be polled through CFP_ACC like OP_STR_DONE (Linux bcm_sf2_cfp_rst
+ * polls it on the SF2; the SDK does not poll it at all). The firmware sets it only while CFP_EN_MAP = 0 (MDK:3460),
+ * then polls it (at most CFP.MAX_POLLS reads) before the RAM clear, and the RAM clear's bit 4 likewise.
+ */
+export const CFP_RESET_BITS_SELF_CLEAR: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_RESET_BITS_SELF_CLEAR",
+  statement: "CFP_ACC TCAM_RST (bit 15) and CFP_RAM_CLEAR (bit 4) read back 0 within 100 CFP_ACC reads once the clear is done",
+  source: "shared/facts/bcm53125-cfp.md §1.1, §2 Init and §5 U13 (UNCERTAIN: timing undocumented)",
+});
+
+/**
+ * U15: an operation started through CFP_ACC OP_STR_DONE finishes within 100 CFP_ACC reads with no delay between them
+ * (the SDK's bound, CFP facts §2), and a read operation's staging registers hold the entry once OP_STR_DONE reads 0:
+ * like the SDK, the firmware never checks RD_STS (which the poll's read of CFP_ACC clears anyway).
+ */
+export const CFP_DONE_MEANS_DATA_READY: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_DONE_MEANS_DATA_READY",
+  statement: "CFP_ACC OP_STR_DONE reads 0 within 100 reads, and then a read operation's result is in the staging registers (RD_STS not checked)",
+  source: "shared/facts/bcm53125-cfp.md §2 Read and §5 U15 (UNCERTAIN)",
+});
+
+/** Every CFP assumption the firmware makes, for self-tests and `show` output. */
+export const CFP_ASSUMPTIONS: readonly NamedAssumption[] = Object.freeze([
+  CFP_UDF_FIRST_BYTE_HIGH,
+  CFP_ONE_RULE_ALL_FRAMINGS,
+  CFP_WRITE_KEEPS_OR_ZEROES_STAGING,
+  CFP_RESET_BITS_SELF_CLEAR,
+  CFP_DONE_MEANS_DATA_READY,
+]);

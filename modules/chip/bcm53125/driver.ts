@@ -1,6 +1,7 @@
 // Broadcom BCM53125 driver: the SwitchChip operations over the SPI framing in ./transport.
 // Register facts: ./registers (each cites shared/facts/switch-chips.md). Access sequences for the ARL follow
-// facts §1.3 (restated from Linux drivers/net/dsa/b53/b53_common.c); trunking facts §1.4.
+// facts §1.3 (restated from Linux drivers/net/dsa/b53/b53_common.c); trunking facts §1.4. The CFP (the patent's
+// table in the chip, shared/facts/bcm53125-cfp.md) is reached through ./cfp: `cfp` raw, `memberTable` for services.
 
 import type { Clock } from "../../clock";
 import {
@@ -18,6 +19,7 @@ import type {
   ArlEntry,
   ChipInfo,
   FastAgeOptions,
+  MemberTableAccess,
   PortCounters,
   PortStatus,
   SwitchChip,
@@ -27,7 +29,8 @@ import type {
 } from "../switch-chip";
 import { newArlEntry } from "../switch-chip";
 import { predictTrunkMemberBySa, TRUNK_MEMBER_BY_SA_LOW_BITS } from "./assumptions";
-import { ARL, BCM53125_DEVICE_ID, CTRL, MGMT, MIB, PORTS, STATUS, TRUNK } from "./registers";
+import { Bcm53125Cfp, Bcm53125MemberTable } from "./cfp";
+import { ARL, BCM53125_DEVICE_ID, CTRL, MGMT, MIB, PORT_VLAN, PORTS, STATUS, TRUNK } from "./registers";
 import { Bcm53125Transport } from "./transport";
 
 export interface Bcm53125Options {
@@ -76,9 +79,15 @@ export class Bcm53125 implements SwitchChip {
    * check the other group for overlaps without reading it back; probe() forgets them (the chip may have been reset).
    */
   readonly #groupMembers = [-1, -1];
+  /** Raw CFP access (TCAM, action RAM, stats, UDFs, enable map) for self-tests. */
+  readonly cfp: Bcm53125Cfp;
+  /** The patent's table as CFP rules: 256 rules, one per table entry (named assumption CFP_ONE_RULE_ALL_FRAMINGS). */
+  readonly memberTable: MemberTableAccess;
 
   constructor(options: Bcm53125Options) {
     this.#io = new Bcm53125Transport(options);
+    this.cfp = new Bcm53125Cfp(this.#io);
+    this.memberTable = new Bcm53125MemberTable(this.cfp);
   }
 
   get info(): ChipInfo {
@@ -245,6 +254,19 @@ export class Bcm53125 implements SwitchChip {
       if ((value & bit) === 0) return value;
     }
     throw new SpiTimeoutError(`BCM53125 did not ${what} (page ${hex(page)} offset ${hex(offset)} kept bit ${hex(bit)} set)`);
+  }
+
+  /** Port-based VLAN egress mask of `port` (page 0x31, offset 2 * port, 16-bit; bit i = may forward to port i). */
+  setPortVlanMask(port: number, mask: number): void {
+    this.#checkPort(port, true);
+    if (!Number.isInteger(mask) || mask < 0 || (mask & ~PORTS.ALL_MASK) !== 0)
+      throw new InvalidArgumentError(`port VLAN mask ${hex(mask)} names ports that do not exist`);
+    this.#io.write16(PORT_VLAN.PAGE, PORT_VLAN.MASK + PORT_VLAN.MASK_STRIDE * port, mask);
+  }
+
+  getPortVlanMask(port: number): number {
+    this.#checkPort(port, true);
+    return this.#io.read16(PORT_VLAN.PAGE, PORT_VLAN.MASK + PORT_VLAN.MASK_STRIDE * port) & PORTS.ALL_MASK;
   }
 
   // ---- address table -------------------------------------------------------------------------------------------
