@@ -64,12 +64,13 @@ function trunkRequest(trunk: TrunkSettings): TrunkRequest {
   const request: TrunkRequest = {
     group: trunk.group,
     members: trunk.members,
-    indexBits: trunk.indexBits,
+    mode: trunk.mode,
     servers: trunk.servers,
     vid: trunk.vid,
     holdDownMs: trunk.holdDownMs,
     interSwitchLearning: trunk.interSwitchLearning,
   };
+  if (trunk.indexBits !== null) request.indexBits = trunk.indexBits;
   if (trunk.interSwitchPort !== null) request.interSwitchPort = trunk.interSwitchPort;
   return request;
 }

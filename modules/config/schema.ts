@@ -11,13 +11,19 @@
 // Versions: every document carries `version`. A document saved by an older firmware is upgraded step by step through
 // CONFIG_MIGRATIONS (version v to v+1) and then validated, never discarded; a document from a newer firmware is
 // refused with a ConfigVersionError and left where it is.
+//
+// Version 2 (issue 9): a trunk has a `mode` (how the chip follows the patent's table: "hash", "cfp", "cfp-isolated";
+// modules/trunk/service.ts) and `indexBits` may be null ("the mode's default": 3 in hash mode, the largest M the
+// chip's free rules hold in the CFP modes). Version 1 documents become mode "hash" with the same table size.
 import { DEFAULT_MOVE_MONITOR_SETTINGS, MAX_EXEMPTIONS, mergeMoveMonitorSettings, type MoveMonitorSettings } from "../arl/move-monitor";
 import { InvalidArgumentError, OnemacError } from "../errors";
 import { DEFAULT_LINK_MONITOR_SETTINGS, mergeLinkMonitorSettings, type LinkMonitorSettings } from "../link/monitor";
 import { formatMac, isMulticastMac, parseMac } from "../mac";
-import { MAX_HOLD_DOWN_MS, MAX_SERVERS_PER_TRUNK } from "../trunk/service";
+import { MAX_HOLD_DOWN_MS, MAX_SERVERS_PER_TRUNK, TRUNK_MODES, type TrunkMode } from "../trunk/service";
 
-export const CONFIG_SCHEMA_VERSION = 1;
+export { TRUNK_MODES, type TrunkMode };
+
+export const CONFIG_SCHEMA_VERSION = 2;
 
 export type LoadBalance = "src-mac" | "dst-mac" | "src-dst-mac";
 
@@ -26,8 +32,10 @@ export interface TrunkSettings {
   group: number;
   /** Member ports, ascending. */
   members: number[];
-  /** M: the patent's table has 2^M entries, 1..8 (default 3). */
-  indexBits: number;
+  /** How the chip follows the patent's table (see TRUNK_MODES). */
+  mode: TrunkMode;
+  /** M: the patent's table has 2^M entries, 1..8; null: the mode's default (hash 3, CFP modes the largest that fits). */
+  indexBits: number | null;
   /** The servers' MACs (aa:bb:cc:dd:ee:ff), in the order they were added. */
   servers: string[];
   /** VLAN of the servers' static entries (0: the chip learns without VLANs). */
@@ -91,10 +99,33 @@ export interface ConfigMigration {
 }
 
 /**
- * Upgrade steps, one per version (from 1 to 2, from 2 to 3, ...). Empty: version 1 is the first schema. When the
- * schema changes, bump CONFIG_SCHEMA_VERSION and append a step from the previous version; never edit a step.
+ * Version 1 -> 2: every trunk gets mode "hash" (what version 1 firmware did); its table size stays, and the size
+ * version 1 used by default (M = 3, the hash mode's default) becomes null, "the mode's default", so the trunk prints
+ * and behaves as before and a later switch to a CFP mode gets that mode's default. Anything unexpected is left for
+ * validateConfig to name.
  */
-export const CONFIG_MIGRATIONS: readonly ConfigMigration[] = Object.freeze([]);
+const TRUNK_MODE_MIGRATION: ConfigMigration = Object.freeze({
+  from: 1,
+  summary: "trunks gain a mode (version 1 trunks keep the chip's hash: mode hash)",
+  migrate(document: Record<string, unknown>): Record<string, unknown> {
+    const trunks = document.trunks;
+    if (!Array.isArray(trunks)) return document;
+    for (let i = 0; i < trunks.length; i++) {
+      const trunk = trunks[i] as Record<string, unknown> | null;
+      if (trunk === null || typeof trunk !== "object" || Array.isArray(trunk)) continue;
+      if ("mode" in trunk) continue;
+      trunk.mode = "hash";
+      if (trunk.indexBits === 3) trunk.indexBits = null;
+    }
+    return document;
+  },
+});
+
+/**
+ * Upgrade steps, one per version (from 1 to 2, from 2 to 3, ...). When the schema changes, bump CONFIG_SCHEMA_VERSION
+ * and append a step from the previous version; never edit a step.
+ */
+export const CONFIG_MIGRATIONS: readonly ConfigMigration[] = Object.freeze([TRUNK_MODE_MIGRATION]);
 
 export const CONFIG_LIMITS = Object.freeze({
   ports: 32,
@@ -124,7 +155,7 @@ const HEX = /^(?:[0-9a-f]{2})+$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 const CONFIG_FIELDS: readonly string[] = Object.freeze(["version", "hostname", "loadBalance", "trunks", "ports", "links", "moves", "exemptMacs", "exemptVlans", "password"]);
-const TRUNK_FIELDS: readonly string[] = Object.freeze(["group", "members", "indexBits", "servers", "vid", "holdDownMs", "interSwitchPort", "interSwitchLearning"]);
+const TRUNK_FIELDS: readonly string[] = Object.freeze(["group", "members", "mode", "indexBits", "servers", "vid", "holdDownMs", "interSwitchPort", "interSwitchLearning"]);
 const PORT_FIELDS: readonly string[] = Object.freeze(["port", "enabled", "name"]);
 const PASSWORD_FIELDS: readonly string[] = Object.freeze(["algorithm", "rounds", "salt", "hash"]);
 
@@ -225,7 +256,12 @@ function trunk(value: unknown, path: string): TrunkSettings {
     members.push(member);
   }
   members.sort((a, b) => a - b);
-  const indexBits = integer(object.indexBits, `${path}.indexBits`, CONFIG_LIMITS.minIndexBits, CONFIG_LIMITS.maxIndexBits);
+  const mode = object.mode;
+  if (typeof mode !== "string" || TRUNK_MODES.indexOf(mode as TrunkMode) < 0) fail(`${path}.mode`, `must be ${TRUNK_MODES.join(", ")}, not ${describe(mode)}`);
+  const indexBits =
+    object.indexBits === null ? null : integer(object.indexBits, `${path}.indexBits`, CONFIG_LIMITS.minIndexBits, CONFIG_LIMITS.maxIndexBits);
+  if (indexBits !== null && members.length > 2 ** indexBits)
+    fail(`${path}.indexBits`, `${members.length} members do not fit a table of ${2 ** indexBits} entries (M = ${indexBits})`);
   const serverList = list(object.servers, `${path}.servers`, CONFIG_LIMITS.maxServersPerTrunk);
   const servers: string[] = [];
   for (let i = 0; i < serverList.length; i++) {
@@ -248,7 +284,7 @@ function trunk(value: unknown, path: string): TrunkSettings {
   }
   const interSwitchLearning = boolean(object.interSwitchLearning, `${path}.interSwitchLearning`);
   if (interSwitchLearning && interSwitchPort === null) fail(`${path}.interSwitchLearning`, "needs an interSwitchPort");
-  return { group, members, indexBits, servers, vid, holdDownMs, interSwitchPort, interSwitchLearning };
+  return { group, members, mode: mode as TrunkMode, indexBits, servers, vid, holdDownMs, interSwitchPort, interSwitchLearning };
 }
 
 function portSettings(value: unknown, path: string): PortSettings {
@@ -369,6 +405,7 @@ export function cloneConfig(config: SwitchConfig): SwitchConfig {
     trunks.push({
       group: t.group,
       members: t.members.slice(),
+      mode: t.mode,
       indexBits: t.indexBits,
       servers: t.servers.slice(),
       vid: t.vid,

@@ -2,13 +2,13 @@
 // same running configuration. Only settings that differ from the defaults are printed, in an order that replays:
 // global settings, exemptions, ports, then each trunk (created with its table size on one line, since a trunk's table
 // must fit its members, and with its first server MAC when it has one: a trunk without servers is just
-// "trunk <ports> trkN trunk"), then the password hash.
+// "trunk <ports> trkN trunk"; then its mode when not hash, then its other settings), then the password hash. A table
+// size of null (the mode's default) prints nothing.
 import type { SwitchConfig, TrunkSettings } from "../config/schema";
 import { factoryConfig } from "../config/schema";
 import { InvalidArgumentError } from "../errors";
 import type { PasswordHash } from "../config/schema";
 import { DEFAULT_HOLD_DOWN_MS } from "../trunk/service";
-import { TRUNK_TABLE_DEFAULT_INDEX_BITS } from "../trunk/table";
 import { formatPortList } from "./commands/configure";
 
 /** "sha256-iterated$rounds$salt$hash" (what `show running-config` prints) -> PasswordHash; validated by the schema. */
@@ -44,8 +44,9 @@ function trunkLines(trunk: TrunkSettings, out: string[]): void {
   const name = `trk${trunk.group + 1}`;
   let create = `trunk ${formatPortList(trunk.members)} ${name} trunk`;
   if (trunk.servers.length > 0) create += ` server-mac ${trunk.servers[0]}`;
-  if (trunk.indexBits !== TRUNK_TABLE_DEFAULT_INDEX_BITS) create += ` index-bits ${trunk.indexBits}`;
+  if (trunk.indexBits !== null) create += ` index-bits ${trunk.indexBits}`;
   out.push(create);
+  if (trunk.mode !== "hash") out.push(`trunk ${name} mode ${trunk.mode}`);
   for (let i = 1; i < trunk.servers.length; i++) out.push(`server-mac ${trunk.servers[i]} ${name}`);
   if (trunk.holdDownMs !== DEFAULT_HOLD_DOWN_MS) out.push(`trunk ${name} hold-down ${ms(trunk.holdDownMs)}`);
   if (trunk.vid !== 0) out.push(`trunk ${name} vlan ${trunk.vid}`);

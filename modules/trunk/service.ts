@@ -12,18 +12,45 @@
 // §1.5: static entries are not aged), and learning is disabled on the members and on the switch-to-switch port
 // (facts §1.5: whether a static entry blocks re-learning is UNCERTAIN; 0x00/0x3C learning disable is the safe design).
 //
+// Modes (TrunkRequest.mode; how the chip follows the table on a chip with a rule table, SwitchChip.memberTable: the
+// BCM53125's CFP, shared/facts/bcm53125-cfp.md):
+//   * "hash": the above (group bitmap + the chip's own SA hash; members predicted and labelled so).
+//   * "cfp": the trunk group stays (floods reach the server once, frames from the server and learning behave, facts §4
+//     "Trunk"), and so does the static entry; for each server MAC a block of 2^M rules, rule i: DA = server and low M
+//     bits of the SA = i -> table[i] (facts §3). Exact: the member a client takes is the table's. Relies on the chip not
+//     re-hashing a CFP destination inside a trunk group (facts U3, modules/chip/bcm53125/assumptions.ts).
+//   * "cfp-isolated": the same rules, the server's ports in no trunk group (so U3 cannot matter): each member's
+//     port-based VLAN mask leaves out the other members, so floods never loop between them; clients' floods reach
+//     every member and the server takes broadcasts on one (its driver's job, as the patent's). Static entry toward
+//     the first member in service; learning off on the members as in every mode.
+// Rule layout: a CFP trunk holds one contiguous block of servers * 2^M * rulesPerEntry rules (first fit among the other
+// trunks' blocks); server s, entry i, copy j is rule base + (s * 2^M + i) * rulesPerEntry + j. M defaults to the largest
+// (8 at most, 4 at least) whose block fits the free rules; a block that does not fit is a TrunkLimitError and nothing
+// changes. The rules apply on every front-panel port and the CPU port (CFP_EN_MAP, facts §1.2), while a CFP trunk exists.
+//
 // Failover: a member whose link is lost (LinkMonitor reports it at the first poll that sees it) leaves the table
 // (only its entries move) and the group bitmap is rewritten in the same poll; when it is usable again it returns after
 // the hold-down. The static entries point at one member in service ("anchor"); the chip resolves a member of a
 // trunk group to the group (facts §1.4), so they are rewritten only when the anchor itself leaves.
+// In the CFP modes only the failed member's rules are rewritten (an action-word write each, facts §3 "Failover"), in
+// an order that never sends a frame for the server to a port that is down and never leaves a rule pointing nowhere:
+// on a loss the rules move to the survivors before the member leaves the group; on a return the member rejoins the
+// group before its rules come back. Each rule is one atomic action write, so a half-done update leaves every rule on
+// either its old or its new member; the next update or a chip-reset reapply finishes it.
 
-import type { ArlEntry, ChipInfo, PortCounters, SwitchChip, TrunkConfig, TrunkHash } from "../chip/switch-chip";
+import type { ArlEntry, ChipInfo, MemberTableAccess, PortCounters, SwitchChip, TrunkConfig, TrunkHash } from "../chip/switch-chip";
 import { newArlEntry, newPortCounters } from "../chip/switch-chip";
 import type { Scheduler } from "../clock";
 import { InvalidArgumentError, OnemacError, TrunkLimitError } from "../errors";
 import type { LinkMonitor } from "../link/monitor";
 import { formatMac, isMac, isMulticastMac, parseMac } from "../mac";
-import { TRUNK_TABLE_DEFAULT_INDEX_BITS, TrunkTable, validateTrunkTableOptions } from "./table";
+import { NO_MEMBER, TRUNK_TABLE_DEFAULT_INDEX_BITS, TRUNK_TABLE_MAX_INDEX_BITS, TrunkTable, validateTrunkTableOptions } from "./table";
+
+/** How the chip follows a trunk's table (see the header). */
+export type TrunkMode = "hash" | "cfp" | "cfp-isolated";
+export const TRUNK_MODES: readonly TrunkMode[] = Object.freeze(["hash", "cfp", "cfp-isolated"] as TrunkMode[]);
+/** The smallest default M in the CFP modes (issue 9: "at least 4"): a table of 16 entries. */
+export const CFP_MIN_DEFAULT_INDEX_BITS = 4;
 
 export const DEFAULT_HOLD_DOWN_MS = 1000;
 export const MAX_HOLD_DOWN_MS = 600_000;
@@ -36,7 +63,9 @@ export interface TrunkRequest {
   group: number;
   /** Member ports (front-panel, chip numbering). Order sets the table's home spread; normally ascending. */
   members: readonly number[];
-  /** M: the table has 2^M entries (1..8, default 3). */
+  /** How the chip follows the table (default "hash"; see the header). */
+  mode?: TrunkMode;
+  /** M: the table has 2^M entries (1..8; default 3 in hash mode, in the CFP modes the largest the free rules hold, >= 4). */
   indexBits?: number;
   /** MACs of the servers behind this trunk (flagged as trunked servers: never a station move among members). */
   servers: readonly (number | string)[];
@@ -83,8 +112,25 @@ export interface MemberPredictionView {
   classesPerMember: Array<{ port: number; classes: number }>;
 }
 
+/** Where a CFP-mode trunk's rules are (TrunkView.rules). */
+export interface TrunkRulesView {
+  /** First rule of the trunk's block, and how many rules it holds (servers * tableSize * rulesPerEntry). */
+  first: number;
+  count: number;
+  /** Rules per server MAC (tableSize * rulesPerEntry); server s's entry i is rule first + (s * tableSize + i) * rulesPerEntry. */
+  perServer: number;
+  rulesPerEntry: number;
+  /** The chip's rule table: rules in all, and rules no trunk holds. */
+  capacity: number;
+  free: number;
+  /** Ports the rules apply to (bit i = port i). */
+  enabledPortsMask: number;
+}
+
 export interface TrunkView {
   group: number;
+  /** How the chip follows the table: "hash" (its own hash; prediction labelled) or a CFP mode (exact). */
+  mode: TrunkMode;
   members: number[];
   indexBits: number;
   tableSize: number;
@@ -96,14 +142,19 @@ export interface TrunkView {
   interSwitchPort?: number;
   /** Whether the switch-to-switch port learns source MACs (see TrunkRequest.interSwitchLearning). */
   interSwitchLearning?: boolean;
-  /** Group bitmap written to the chip (bit i = port i). */
+  /** Members in service as programmed (bit i = port i): the group bitmap, and in the CFP modes the rules' members. */
   programmedMask: number;
+  /** Group bitmap written to the chip's trunk group register (0 in mode cfp-isolated: the ports are in no group). */
+  groupMask: number;
   /** Port the servers' static ARL entries point at (a member in service), -1 when none is. */
   anchorPort: number;
-  /** How the chip follows the table: "table written" or "group bitmap + hash SA (no writable table)". */
-  chipProgramming: "table" | "group-bitmap";
+  /** How the chip follows the table: "table written", "group bitmap + hash SA (no writable table)", or CFP rules. */
+  chipProgramming: "table" | "group-bitmap" | "cfp-rules";
+  /** CFP modes: where the rules are. */
+  rules?: TrunkRulesView;
   memberPorts: TrunkMemberView[];
-  /** Live table: table[i] = member port for SA low bits i (-1 when no member is in service). */
+  /** Live table: table[i] = member port for SA low bits i (-1 when no member is in service). In the CFP modes it is
+   * what rule i of each server's block forwards to: the member a client takes, exactly. */
   table: number[];
   /** The table with every member in service. */
   homeTable: number[];
@@ -145,6 +196,9 @@ export interface MemberPrediction {
   /** The member the chip is predicted to pick (undefined on a chip that is given the table itself). */
   predictedChipMember?: number;
   label?: string;
+  /** CFP modes: the tableMember is what the chip does (rule `rule` of the first server's block decides), not a prediction. */
+  exact?: boolean;
+  rule?: number;
 }
 
 /** `trunks.compareFailover`: what a member's failure would do to a client population. */
@@ -173,6 +227,7 @@ export interface TrunkServiceOptions {
 
 interface Trunk {
   readonly group: number;
+  readonly mode: TrunkMode;
   readonly table: TrunkTable;
   readonly servers: readonly number[];
   readonly vid: number;
@@ -181,6 +236,13 @@ interface Trunk {
   readonly interSwitchLearning: boolean;
   programmedMask: number;
   anchor: number;
+  /** CFP modes: the trunk's rule block (count 0 in hash mode or without servers). */
+  readonly ruleBase: number;
+  readonly ruleCount: number;
+  /** CFP modes: programmed[i] = the port rule i of every server's block forwards to as written (-1: keep ARL). */
+  readonly programmed: Int8Array;
+  /** cfp-isolated: per member index, the bits this service took out of that member's port-based VLAN mask. */
+  readonly isolationRemoved: Uint32Array;
   /** Per member index: the hold-down timer handle, or undefined. */
   readonly holdTimers: unknown[];
   readonly holdEnds: Float64Array;
@@ -197,10 +259,18 @@ interface ChipSnapshot {
   learningDisabledByUs: number;
   trunk: TrunkConfig;
   entries: Array<{ mac: number; vid: number; entry: ArlEntry | undefined }>;
+  /** CFP: the rule engine's enabled ports before (undefined when neither trunk is a CFP one). */
+  cfpEnabled?: number;
+  cfpEnabledByUs: number;
+  /** Port-based VLAN masks an isolated trunk may change. */
+  portVlanMasks: Array<{ port: number; mask: number }>;
 }
 
 interface ValidRequest {
   group: number;
+  mode: TrunkMode;
+  ruleBase: number;
+  ruleCount: number;
   members: number[];
   indexBits: number;
   servers: number[];
@@ -220,6 +290,10 @@ function lowestPort(mask: number): number {
   return mask === 0 ? -1 : 31 - Math.clz32(mask & -mask);
 }
 
+function isCfp(trunk: { mode: TrunkMode }): boolean {
+  return trunk.mode !== "hash";
+}
+
 export class TrunkService {
   readonly #chip: SwitchChip;
   readonly #info: ChipInfo;
@@ -229,6 +303,8 @@ export class TrunkService {
   readonly #trunks: (Trunk | undefined)[];
   readonly #entry: ArlEntry = newArlEntry();
   #learningDisabledByUs = 0;
+  /** Bits of the rule engine's enabled-port map this service set (the rest belong to others, e.g. self-tests). */
+  #cfpEnabledByUs = 0;
   #hash: TrunkHash = "sa";
   #reprograms = 0;
   #repairs = 0;
@@ -256,6 +332,7 @@ export class TrunkService {
     const table = new TrunkTable({ members: valid.members, indexBits: valid.indexBits });
     const trunk: Trunk = {
       group: valid.group,
+      mode: valid.mode,
       table,
       servers: Object.freeze(valid.servers),
       vid: valid.vid,
@@ -264,6 +341,10 @@ export class TrunkService {
       interSwitchLearning: valid.interSwitchLearning,
       programmedMask: 0,
       anchor: -1,
+      ruleBase: valid.ruleBase,
+      ruleCount: valid.ruleCount,
+      programmed: new Int8Array(table.size).fill(NO_MEMBER),
+      isolationRemoved: new Uint32Array(valid.members.length),
       holdTimers: new Array(valid.members.length).fill(undefined),
       holdEnds: new Float64Array(valid.members.length),
     };
@@ -287,15 +368,16 @@ export class TrunkService {
       this.#trunks[valid.group] = trunk;
       this.#applyLearningDisable();
       this.#chip.setTrunkHash(true, this.#hash); // facts §1.4: 0x32/0x00 EN_TRUNK_LOCAL + HASH_SEL (2 = SA)
-      this.#writeMembers(trunk);
+      this.#programModeAndMembers(trunk, previous);
     } catch (error) {
       this.#trunks[valid.group] = previous;
-      throw configureFailed(valid.group, error, this.#restore(snapshot));
+      throw configureFailed(valid.group, error, this.#restore(snapshot, trunk, previous));
     }
     if (previous) for (let member = 0; member < previous.holdTimers.length; member++) this.#cancelHoldDown(previous, member);
     this.#record(trunk, valid.members[0], "configure", started, false);
     this.#log(
-      `trk${trunk.group + 1}: members ${valid.members.join(",")}, table ${table.size} entries (M = ${table.indexBits}), ` +
+      `trk${trunk.group + 1}: mode ${trunk.mode}, members ${valid.members.join(",")}, table ${table.size} entries (M = ${table.indexBits}), ` +
+        (trunk.ruleCount > 0 ? `rules ${trunk.ruleBase}..${trunk.ruleBase + trunk.ruleCount - 1}, ` : "") +
         `${valid.servers.length ? `servers ${valid.servers.map(formatMac).join(" ")}` : "no server flagged yet"}, in service ${this.#portList(trunk.programmedMask)}`,
     );
     return this.#view(trunk, false);
@@ -308,6 +390,7 @@ export class TrunkService {
   reapply(): number {
     let written = 0;
     this.#learningDisabledByUs = 0; // the chip's register is back at its power-on value
+    this.#cfpEnabledByUs = 0; // setup() reset the rule engine (MemberTableAccess.reset: no rule, no port enabled)
     const trunks = this.#trunks;
     for (let i = 0; i < trunks.length; i++) {
       const trunk = trunks[i];
@@ -320,7 +403,11 @@ export class TrunkService {
     this.#chip.setTrunkHash(true, this.#hash); // facts §1.4: 0x32/0x00 EN_TRUNK_LOCAL + HASH_SEL (2 = SA)
     for (let i = 0; i < trunks.length; i++) {
       const trunk = trunks[i];
-      if (trunk) this.#writeMembers(trunk);
+      if (!trunk) continue;
+      // The chip's rules and port-based VLAN masks are at their power-on values: everything is written afresh.
+      if (trunk.mode === "cfp-isolated") trunk.isolationRemoved.fill(0);
+      trunk.programmed.fill(NO_MEMBER);
+      this.#programModeAndMembers(trunk, undefined);
     }
     this.#log(`trunks: ${written} written to the chip again`);
     return written;
@@ -360,6 +447,12 @@ export class TrunkService {
     if (!trunk) return false;
     this.#unprogram(trunk, undefined, true);
     this.#trunks[group] = undefined;
+    if (isCfp(trunk)) {
+      if (trunk.mode === "cfp-isolated") this.#setIsolation(trunk, undefined);
+      if (trunk.ruleCount > 0) this.#memberTable().clearRules(trunk.ruleBase, trunk.ruleCount);
+      trunk.programmed.fill(NO_MEMBER);
+      this.#applyCfpEnable();
+    }
     this.#applyLearningDisable();
     if (!this.#trunks.some((t) => t !== undefined)) this.#chip.setTrunkHash(false, this.#hash);
     this.#log(`trk${group + 1}: removed`);
@@ -394,10 +487,13 @@ export class TrunkService {
       tableIndex: trunk.table.indexFor(mac),
       tableMember: trunk.table.memberFor(mac),
     };
-    const predictor = this.#predictor();
+    const predictor = this.#predictor(trunk);
     if (predictor) {
       result.predictedChipMember = predictor.predict(mac, this.#chipMemberMask(trunk));
       result.label = predictor.label;
+    } else if (isCfp(trunk) && trunk.ruleCount > 0) {
+      result.exact = true;
+      result.rule = this.#ruleOf(trunk, 0, result.tableIndex);
     }
     return result;
   }
@@ -423,7 +519,7 @@ export class TrunkService {
       if (after.memberFor(mac) !== before) changed++;
     }
     const result: FailoverComparison = { group, failedPort, clients: macs.length, onFailedMemberByTable: onFailed, changedByTable: changed };
-    const predictor = this.#predictor();
+    const predictor = this.#predictor(trunk);
     if (predictor) {
       const maskBefore = this.#chipMemberMask(trunk);
       const maskAfter = (maskBefore & ~(1 << failedPort)) >>> 0;
@@ -532,6 +628,9 @@ export class TrunkService {
     if (!trunk.table.isUp(port)) return;
     const started = this.#scheduler.now();
     trunk.table.fail(port);
+    // CFP modes: the failed member's rules go to the survivors first, while it is still in the group; then the
+    // static entries and the group bitmap as in hash mode.
+    if (isCfp(trunk)) this.#syncRules(trunk);
     // Re-point the server's static entries before the bitmap: until the bitmap is written the group still holds
     // the failed port, which the chip skips while its link is down, so frames for the server keep reaching the
     // group. The other order leaves the entry naming a port outside every group for the length of the ARL write.
@@ -569,6 +668,8 @@ export class TrunkService {
     trunk.table.restore(port);
     this.#writeMembers(trunk);
     const anchorMoved = this.#moveAnchorIfNeeded(trunk, trunk.programmedMask);
+    // CFP modes: the member is back in the group (and the static entry in service) before its rules return to it.
+    if (isCfp(trunk)) this.#syncRules(trunk);
     this.#record(trunk, port, "rejoin", started, anchorMoved);
     this.#log(`trk${trunk.group + 1}: port ${port} back (after ${trunk.holdDownMs} ms hold-down), in service ${this.#portList(trunk.programmedMask)}`);
   }
@@ -579,12 +680,217 @@ export class TrunkService {
     return this.#info.trunk.writableTableEntries === trunk.table.size && typeof this.#chip.writeTrunkTable === "function";
   }
 
-  /** Group bitmap (facts §1.4: 0x32/0x10 + 2 * group) = members in service; the table too where the chip takes one. */
+  /**
+   * Group bitmap (facts §1.4: 0x32/0x10 + 2 * group) = members in service; the table too where the chip takes one.
+   * In mode cfp-isolated the group stays empty (written so by #programModeAndMembers); only the record changes.
+   */
   #writeMembers(trunk: Trunk): void {
     const mask = trunk.table.upMask;
-    if (this.#tableWritable(trunk)) this.#chip.writeTrunkTable!(trunk.group, trunk.table.entries());
-    this.#chip.setTrunkMembers(trunk.group, mask);
+    if (trunk.mode !== "cfp-isolated") {
+      if (this.#tableWritable(trunk)) this.#chip.writeTrunkTable!(trunk.group, trunk.table.entries());
+      this.#chip.setTrunkMembers(trunk.group, mask);
+    }
     trunk.programmedMask = mask;
+  }
+
+  /**
+   * Writes what the trunk's mode needs beyond the static entries, learning and hash (configure and reapply), taking
+   * over from `previous` (the trunk it replaces, or undefined): group bitmap or isolation, the rules, the rules of
+   * `previous` it does not reuse cleared, the rule engine's enabled ports.
+   */
+  #programModeAndMembers(trunk: Trunk, previous: Trunk | undefined): void {
+    const isolatedBefore = previous !== undefined && previous.mode === "cfp-isolated";
+    if (trunk.mode === "cfp-isolated") {
+      // Floods between the server's ports are cut before the ports leave the group (no loop in between).
+      this.#setIsolation(isolatedBefore ? previous : undefined, trunk);
+      this.#chip.setTrunkMembers(trunk.group, 0);
+      this.#writeMembers(trunk);
+    } else {
+      this.#writeMembers(trunk);
+      if (isolatedBefore) this.#setIsolation(previous, undefined);
+    }
+    if (isCfp(trunk)) this.#writeRules(trunk);
+    if (previous && isCfp(previous)) this.#clearRulesOutside(previous, trunk);
+    if (isCfp(trunk) || (previous && isCfp(previous))) this.#applyCfpEnable();
+  }
+
+  // ---- CFP rules ---------------------------------------------------------------------------------------------
+
+  #memberTable(): MemberTableAccess {
+    const access = this.#chip.memberTable;
+    if (!access) throw new TrunkLimitError(`the ${this.#info.model} driver has no rule table (CFP): use trunk mode hash`);
+    return access;
+  }
+
+  /** Rule of server `server`'s entry `index` (first copy). */
+  #ruleOf(trunk: Trunk, server: number, index: number): number {
+    return trunk.ruleBase + (server * trunk.table.size + index) * this.#memberTable().rulesPerEntry;
+  }
+
+  /** Writes every rule of the trunk (match and action, facts §2 install order: action first). */
+  #writeRules(trunk: Trunk): void {
+    if (trunk.ruleCount === 0) return;
+    const access = this.#memberTable();
+    const copies = access.rulesPerEntry;
+    const table = trunk.table;
+    for (let i = 0; i < table.size; i++) {
+      const port = table.memberAt(i);
+      for (let s = 0; s < trunk.servers.length; s++) {
+        const rule = this.#ruleOf(trunk, s, i);
+        for (let j = 0; j < copies; j++) access.writeRule(rule + j, trunk.servers[s], table.indexBits, i, port);
+      }
+      trunk.programmed[i] = port;
+    }
+  }
+
+  /** Rewrites the action of every rule whose entry changed member since it was written (failover, return). */
+  #syncRules(trunk: Trunk): number {
+    if (trunk.ruleCount === 0) return 0;
+    const access = this.#memberTable();
+    const copies = access.rulesPerEntry;
+    const table = trunk.table;
+    let written = 0;
+    for (let i = 0; i < table.size; i++) {
+      const port = table.memberAt(i);
+      if (trunk.programmed[i] === port) continue;
+      for (let s = 0; s < trunk.servers.length; s++) {
+        const rule = this.#ruleOf(trunk, s, i);
+        for (let j = 0; j < copies; j++) access.setRulePort(rule + j, port); // facts §3: action word only
+        written += copies;
+      }
+      trunk.programmed[i] = port;
+    }
+    return written;
+  }
+
+  /** Clears the rules of `old`'s block that `next` (the trunk replacing it, if any) does not hold. */
+  #clearRulesOutside(old: Trunk, next: Trunk | undefined): void {
+    if (old.ruleCount === 0) return;
+    const access = this.#memberTable();
+    const end = old.ruleBase + old.ruleCount;
+    if (!next || !isCfp(next) || next.ruleCount === 0) {
+      access.clearRules(old.ruleBase, old.ruleCount);
+      return;
+    }
+    const nextEnd = next.ruleBase + next.ruleCount;
+    if (old.ruleBase < next.ruleBase) access.clearRules(old.ruleBase, Math.min(end, next.ruleBase) - old.ruleBase);
+    if (end > nextEnd) {
+      const from = Math.max(old.ruleBase, nextEnd);
+      access.clearRules(from, end - from);
+    }
+  }
+
+  /** The rule engine's enabled ports (facts §1.2 CFP_EN_MAP) = others' bits, plus every port while a CFP trunk exists. */
+  #applyCfpEnable(): void {
+    const access = this.#chip.memberTable;
+    if (!access) return;
+    let ours = 0;
+    for (let t = 0; t < this.#trunks.length; t++) {
+      const trunk = this.#trunks[t];
+      if (trunk && isCfp(trunk)) {
+        for (let p = 0; p < this.#info.userPorts.length; p++) ours |= 1 << this.#info.userPorts[p];
+        ours |= 1 << this.#info.cpuPort;
+        break;
+      }
+    }
+    ours >>>= 0;
+    const current = access.getEnabledPorts();
+    const next = ((current & ~this.#cfpEnabledByUs) | ours) >>> 0;
+    if (next !== current) access.setEnabledPorts(next);
+    this.#cfpEnabledByUs = ours;
+  }
+
+  /**
+   * Port-based VLAN masks of isolated trunks (mode cfp-isolated): `next`'s members each lose the other members from
+   * their mask; bits `old` took out and `next` does not need are given back. Either may be undefined.
+   */
+  #setIsolation(old: Trunk | undefined, next: Trunk | undefined): void {
+    const chip = this.#chip;
+    if (typeof chip.setPortVlanMask !== "function" || typeof chip.getPortVlanMask !== "function")
+      throw new TrunkLimitError(`the ${this.#info.model} driver has no port-based VLAN masks: use trunk mode cfp or hash`);
+    if (next) {
+      const members = next.table.members;
+      for (let m = 0; m < members.length; m++) {
+        const port = members[m];
+        const want = (next.table.memberMask & ~(1 << port)) >>> 0;
+        const removedBefore = old ? this.#removedBits(old, port) : 0;
+        const current = chip.getPortVlanMask(port);
+        const mask = ((current & ~want) | (removedBefore & ~want)) >>> 0;
+        if (mask !== current) chip.setPortVlanMask(port, mask); // B53_PVLAN_PORT_MASK (page 0x31), bit i = port i
+        next.isolationRemoved[m] = ((removedBefore | current) & want) >>> 0;
+      }
+    }
+    if (old) {
+      const members = old.table.members;
+      for (let m = 0; m < members.length; m++) {
+        const port = members[m];
+        const removed = old.isolationRemoved[m];
+        if (removed === 0 || (next && next.table.isMember(port))) continue;
+        chip.setPortVlanMask(port, (chip.getPortVlanMask(port) | removed) >>> 0);
+        old.isolationRemoved[m] = 0;
+      }
+    }
+  }
+
+  #removedBits(trunk: Trunk, port: number): number {
+    const m = trunk.table.members.indexOf(port);
+    return m < 0 ? 0 : trunk.isolationRemoved[m];
+  }
+
+  /**
+   * Places a CFP trunk's rule block: first fit among the other CFP trunks' blocks. With `requested` M that block must
+   * fit; without, the largest M (8 down to CFP_MIN_DEFAULT_INDEX_BITS) whose block does. Throws TrunkLimitError naming
+   * what is free and who holds the rest; changes nothing.
+   */
+  #placeRules(group: number, mode: TrunkMode, servers: number, memberCount: number, requested: number | undefined): { indexBits: number; ruleBase: number; ruleCount: number } {
+    const access = this.#memberTable();
+    const capacity = access.capacity;
+    const copies = access.rulesPerEntry;
+    const bases: number[] = [];
+    const counts: number[] = [];
+    let used = 0;
+    const holders: string[] = [];
+    for (const other of this.#trunks) {
+      if (!other || other.group === group || other.ruleCount === 0) continue;
+      let at = 0;
+      while (at < bases.length && bases[at] < other.ruleBase) at++;
+      bases.splice(at, 0, other.ruleBase);
+      counts.splice(at, 0, other.ruleCount);
+      used += other.ruleCount;
+      holders.push(`trk${other.group + 1} holds ${other.ruleCount}`);
+    }
+    const firstFit = (count: number): number => {
+      let start = 0;
+      for (let k = 0; k < bases.length; k++) {
+        if (bases[k] - start >= count) return start;
+        start = bases[k] + counts[k];
+      }
+      return capacity - start >= count ? start : -1;
+    };
+    const place = (indexBits: number) => {
+      const ruleCount = servers * 2 ** indexBits * copies;
+      if (ruleCount === 0) return { indexBits, ruleBase: 0, ruleCount };
+      const ruleBase = firstFit(ruleCount);
+      return ruleBase < 0 ? undefined : { indexBits, ruleBase, ruleCount };
+    };
+    const shortage = (indexBits: number, what: string) =>
+      new TrunkLimitError(
+        `trk${group + 1} (mode ${mode}): ${servers} server MAC${servers === 1 ? "" : "s"} x ${2 ** indexBits} entries` +
+          `${copies > 1 ? ` x ${copies} rules` : ""} need ${servers * 2 ** indexBits * copies} rules (${what}), but the ${this.#info.model}'s ` +
+          `rule table has ${capacity - used} of ${capacity} free${holders.length ? ` (${holders.join(", ")})` : ""}: ` +
+          "flag fewer servers, lower index-bits, or use trunk mode hash; nothing was changed",
+      );
+    if (requested !== undefined) {
+      const placed = place(requested);
+      if (!placed) throw shortage(requested, `M = ${requested}`);
+      return placed;
+    }
+    const least = Math.max(CFP_MIN_DEFAULT_INDEX_BITS, Math.ceil(Math.log2(Math.max(1, memberCount))));
+    for (let bits = TRUNK_TABLE_MAX_INDEX_BITS; bits >= least; bits--) {
+      const placed = place(bits);
+      if (placed) return placed;
+    }
+    throw shortage(least, `the smallest default table, M = ${least}`);
   }
 
   /** Points the static entries at a member of `mask` when their anchor is not in it. Returns whether it did. */
@@ -653,18 +959,41 @@ export class TrunkService {
     };
     for (const mac of trunk.servers) keep(mac, trunk.vid);
     if (previous) for (const mac of previous.servers) keep(mac, previous.vid);
-    return {
+    const snapshot: ChipSnapshot = {
       learningDisabled: chip.getLearningDisabled(),
       learningDisabledByUs: this.#learningDisabledByUs,
       trunk: chip.readTrunkConfig(),
       entries,
+      cfpEnabledByUs: this.#cfpEnabledByUs,
+      portVlanMasks: [],
     };
+    const cfp = isCfp(trunk) || (previous !== undefined && isCfp(previous));
+    if (cfp && chip.memberTable) snapshot.cfpEnabled = chip.memberTable.getEnabledPorts();
+    for (const t of [trunk, previous])
+      if (t && t.mode === "cfp-isolated" && typeof chip.getPortVlanMask === "function")
+        for (const port of t.table.members)
+          if (!snapshot.portVlanMasks.some((saved) => saved.port === port)) snapshot.portVlanMasks.push({ port, mask: chip.getPortVlanMask(port) });
+    return snapshot;
   }
 
-  /** Writes a snapshot back. Returns a sentence for the error message: whether it could. */
-  #restore(snapshot: ChipSnapshot): string {
+  /**
+   * Writes a snapshot back, and the rules: `attempt`'s block cleared where `previous` (the trunk still configured, if
+   * any) has no rule, `previous`'s rules written again. Returns a sentence for the error message: whether it could.
+   */
+  #restore(snapshot: ChipSnapshot, attempt: Trunk, previous: Trunk | undefined): string {
     const chip = this.#chip;
     try {
+      if (isCfp(attempt) && attempt.ruleCount > 0) {
+        const access = this.#memberTable();
+        const kept = previous && isCfp(previous) ? previous : undefined;
+        for (let rule = attempt.ruleBase; rule < attempt.ruleBase + attempt.ruleCount; rule++)
+          if (!kept || rule < kept.ruleBase || rule >= kept.ruleBase + kept.ruleCount) access.clearRules(rule, 1);
+      }
+      if (previous && isCfp(previous)) this.#writeRules(previous);
+      for (const { port, mask } of snapshot.portVlanMasks) chip.setPortVlanMask!(port, mask);
+      if (attempt.mode === "cfp-isolated") attempt.isolationRemoved.fill(0);
+      if (snapshot.cfpEnabled !== undefined) chip.memberTable!.setEnabledPorts(snapshot.cfpEnabled);
+      this.#cfpEnabledByUs = snapshot.cfpEnabledByUs;
       for (const { mac, vid, entry } of snapshot.entries) {
         if (entry) chip.arlAdd(entry);
         else chip.arlDelete(mac, vid);
@@ -706,7 +1035,8 @@ export class TrunkService {
 
   // ---- predictions -----------------------------------------------------------------------------------------
 
-  #predictor(): { predict: (sa: number, mask: number) => number; label: string; bits: number } | undefined {
+  #predictor(trunk: Trunk): { predict: (sa: number, mask: number) => number; label: string; bits: number } | undefined {
+    if (isCfp(trunk)) return undefined; // the rules decide: the table is exact
     const chip = this.#chip;
     const assumption = this.#info.trunk.memberPrediction;
     if (this.#info.trunk.writableTableEntries > 0 || typeof chip.predictMember !== "function" || !assumption) return undefined;
@@ -747,6 +1077,7 @@ export class TrunkService {
     for (let i = 0; i < table.size; i++) homeTable.push(table.homeMemberAt(i));
     const view: TrunkView = {
       group: trunk.group,
+      mode: trunk.mode,
       members: table.members.slice(),
       indexBits: table.indexBits,
       tableSize: table.size,
@@ -755,8 +1086,9 @@ export class TrunkService {
       holdDownMs: trunk.holdDownMs,
       servers: trunk.servers.map(formatMac),
       programmedMask: trunk.programmedMask,
+      groupMask: trunk.mode === "cfp-isolated" ? 0 : trunk.programmedMask,
       anchorPort: trunk.programmedMask === 0 ? -1 : trunk.anchor,
-      chipProgramming: this.#tableWritable(trunk) ? "table" : "group-bitmap",
+      chipProgramming: isCfp(trunk) ? "cfp-rules" : this.#tableWritable(trunk) ? "table" : "group-bitmap",
       memberPorts,
       table: table.entries(),
       homeTable,
@@ -765,7 +1097,21 @@ export class TrunkService {
       view.interSwitchPort = trunk.interSwitchPort;
       view.interSwitchLearning = trunk.interSwitchLearning;
     }
-    const predictor = this.#predictor();
+    if (isCfp(trunk)) {
+      const access = this.#memberTable();
+      let used = 0;
+      for (const other of this.#trunks) if (other) used += other.ruleCount;
+      view.rules = {
+        first: trunk.ruleBase,
+        count: trunk.ruleCount,
+        perServer: table.size * access.rulesPerEntry,
+        rulesPerEntry: access.rulesPerEntry,
+        capacity: access.capacity,
+        free: access.capacity - used,
+        enabledPortsMask: this.#cfpEnabledByUs,
+      };
+    }
+    const predictor = this.#predictor(trunk);
     const assumption = this.#info.trunk.memberPrediction;
     if (predictor && assumption) {
       const mask = this.#chipMemberMask(trunk);
@@ -824,8 +1170,13 @@ export class TrunkService {
     }
     if (members.length > info.trunk.maxMembers)
       throw new TrunkLimitError(`a ${info.model} trunk holds at most ${info.trunk.maxMembers} ports, not ${members.length}`);
-    const indexBits = request.indexBits ?? TRUNK_TABLE_DEFAULT_INDEX_BITS;
-    validateTrunkTableOptions({ members, indexBits });
+    const mode = request.mode ?? "hash";
+    if (TRUNK_MODES.indexOf(mode) < 0) throw new InvalidArgumentError(`trunk mode must be ${TRUNK_MODES.join(", ")}, not ${String(mode)}`);
+    if (mode !== "hash") this.#memberTable();
+    if (mode === "cfp-isolated" && (typeof this.#chip.setPortVlanMask !== "function" || typeof this.#chip.getPortVlanMask !== "function"))
+      throw new TrunkLimitError(`the ${info.model} driver has no port-based VLAN masks, which mode cfp-isolated needs: use trunk mode cfp or hash`);
+    if (request.indexBits !== undefined || mode === "hash") validateTrunkTableOptions({ members, indexBits: request.indexBits ?? TRUNK_TABLE_DEFAULT_INDEX_BITS });
+    else validateTrunkTableOptions({ members, indexBits: TRUNK_TABLE_MAX_INDEX_BITS });
     const memberMask = maskOf(members);
     for (const other of this.#trunks) {
       if (!other || other.group === request.group) continue;
@@ -866,6 +1217,11 @@ export class TrunkService {
     const interSwitchLearning = request.interSwitchLearning ?? false;
     if (typeof interSwitchLearning !== "boolean") throw new InvalidArgumentError(`interSwitchLearning must be true or false, not ${String(interSwitchLearning)}`);
     if (interSwitchLearning && interSwitchPort < 0) throw new InvalidArgumentError("interSwitchLearning needs an interSwitchPort");
-    return { group: request.group, members, indexBits, servers, vid, holdDownMs, interSwitchPort, interSwitchLearning };
+    // Last: where the rules go (needs the servers; all of the above is cheaper to refuse first).
+    const placed =
+      mode === "hash"
+        ? { indexBits: request.indexBits ?? TRUNK_TABLE_DEFAULT_INDEX_BITS, ruleBase: -1, ruleCount: 0 }
+        : this.#placeRules(request.group, mode, servers.length, members.length, request.indexBits);
+    return { group: request.group, mode, ruleBase: placed.ruleBase, ruleCount: placed.ruleCount, members, indexBits: placed.indexBits, servers, vid, holdDownMs, interSwitchPort, interSwitchLearning };
   }
 }

@@ -12,7 +12,7 @@ import { MemoryStorage } from "../../hosts/xs/memory-storage";
 const SERVER = "02:00:5e:10:20:30";
 
 function trunkSettings(group: number, members: number[], servers: string[] = [SERVER]) {
-  return { group, members, indexBits: 3, servers, vid: 0, holdDownMs: 1000, interSwitchPort: null, interSwitchLearning: false };
+  return { group, members, mode: "hash" as const, indexBits: 3, servers, vid: 0, holdDownMs: 1000, interSwitchPort: null, interSwitchLearning: false };
 }
 
 function save(board: Board): void {

@@ -24,8 +24,8 @@ function sample(): SwitchConfig {
   config.hostname = "core-sw1";
   config.loadBalance = "src-dst-mac";
   config.trunks = [
-    { group: 1, members: [3, 2], indexBits: 4, servers: ["02:00:5E:10:20:31"], vid: 0, holdDownMs: 1000, interSwitchPort: null, interSwitchLearning: false },
-    { group: 0, members: [0, 1], indexBits: 3, servers: ["02-00-5e-10-20-30", "0200.5e10.2032"], vid: 10, holdDownMs: 500, interSwitchPort: 4, interSwitchLearning: true },
+    { group: 1, members: [3, 2], mode: "hash", indexBits: 4, servers: ["02:00:5E:10:20:31"], vid: 0, holdDownMs: 1000, interSwitchPort: null, interSwitchLearning: false },
+    { group: 0, members: [0, 1], mode: "hash", indexBits: 3, servers: ["02-00-5e-10-20-30", "0200.5e10.2032"], vid: 10, holdDownMs: 500, interSwitchPort: 4, interSwitchLearning: true },
   ];
   config.ports = [
     { port: 4, enabled: false, name: "to switch B" },
@@ -91,7 +91,10 @@ describe("schema: every field's error names the field", () => {
     ["not an object", (c) => Object.assign(c, { trunks: 5 }), /^trunks: must be a list/],
     ["unknown field", (c) => (c.colour = "red"), /^colour: unknown field/],
     ["missing field", (c) => delete c.hostname, /^hostname: missing/],
-    ["version", (c) => (c.version = 2), /^version: must be 1, not 2/],
+    ["version", (c) => (c.version = 3), /^version: must be 2, not 3/],
+    ["trunk mode", (c) => (c.trunks[0].mode = "lacp"), /^trunks\[0\]\.mode: must be hash, cfp, cfp-isolated, not "lacp"/],
+    ["trunk mode missing", (c) => delete c.trunks[0].mode, /^trunks\[0\]\.mode: missing/],
+    ["indexBits too small for the members", (c) => (c.trunks[0].indexBits = 1) && c.trunks[0].members.push(5, 6), /^trunks\[0\]\.indexBits: 4 members do not fit a table of 2 entries/],
     ["hostname: digit first", (c) => (c.hostname = "1switch"), /^hostname: must be a letter/],
     ["hostname: too long", (c) => (c.hostname = "a".repeat(33)), /^hostname:/],
     ["hostname: space", (c) => (c.hostname = "bad host"), /^hostname:/],
@@ -205,6 +208,7 @@ describe("schema: encoding", () => {
       big.trunks.push({
         group: g,
         members: [g * 4, g * 4 + 1, g * 4 + 2, g * 4 + 3],
+        mode: "hash",
         indexBits: 8,
         servers: Array.from({ length: 16 }, (_, i) => `02:00:00:00:${g.toString(16).padStart(2, "0")}:${i.toString(16).padStart(2, "0")}`),
         vid: 4095,
@@ -254,12 +258,12 @@ describe("schema: versions and migration", () => {
   it("an older document is upgraded step by step, then validated, never discarded", () => {
     const old = versionZero();
     const before = JSON.stringify(old);
-    const upgraded = decodeConfig(ascii(JSON.stringify(old)), { migrations: [fromZero] });
+    const upgraded = decodeConfig(ascii(JSON.stringify(old)), { migrations: [fromZero, ...CONFIG_MIGRATIONS] });
     const expected = validateConfig(sample());
     expected.password = null;
     assert.deepEqual(upgraded, expected);
     assert.equal(JSON.stringify(old), before);
-    assert.deepEqual(migrateConfig(old, [fromZero]).version, 1);
+    assert.deepEqual(migrateConfig(old, [fromZero, ...CONFIG_MIGRATIONS]).version, CONFIG_SCHEMA_VERSION);
   });
 
   it("an older document without an upgrade step is refused with a ConfigVersionError (kept for a firmware that can)", () => {
@@ -282,10 +286,32 @@ describe("schema: versions and migration", () => {
         assert.ok(error instanceof ConfigVersionError && error instanceof OnemacError);
         assert.equal(error.found, CONFIG_SCHEMA_VERSION + 1);
         assert.equal(error.supported, CONFIG_SCHEMA_VERSION);
-        assert.match(error.message, /schema version 2, newer than this firmware's 1: it is kept in flash and not applied/);
+        assert.match(error.message, new RegExp(`schema version ${CONFIG_SCHEMA_VERSION + 1}, newer than this firmware's ${CONFIG_SCHEMA_VERSION}: it is kept in flash and not applied`));
         return true;
       },
     );
+  });
+
+  it("version 1 -> 2: trunks become mode hash; the old default table size becomes the mode's default, others stay", () => {
+    const current = JSON.parse(JSON.stringify(validateConfig(sample())));
+    const v1 = { ...current, version: 1, trunks: current.trunks.map(({ mode: _mode, ...t }: { mode: string }) => t) };
+    v1.trunks[0].indexBits = 3;
+    v1.trunks[1].indexBits = 5;
+    const before = JSON.stringify(v1);
+    const upgraded = decodeConfig(ascii(JSON.stringify(v1)));
+    assert.equal(upgraded.version, 2);
+    assert.deepEqual(upgraded.trunks.map((t) => [t.group, t.mode, t.indexBits]), [[0, "hash", null], [1, "hash", 5]]);
+    assert.equal(JSON.stringify(v1), before, "the document itself is not modified");
+    assert.ok(CONFIG_MIGRATIONS.some((step) => step.from === 1 && /mode hash/.test(step.summary)));
+  });
+
+  it("CFP modes and a null table size validate, and survive the text round trip", () => {
+    const config = validateConfig(sample());
+    config.trunks[0].mode = "cfp";
+    config.trunks[0].indexBits = null;
+    config.trunks[1].mode = "cfp-isolated";
+    const again = decodeConfig(encodeConfig(config));
+    assert.deepEqual(again.trunks.map((t) => [t.mode, t.indexBits]), [["cfp", null], ["cfp-isolated", 4]]);
   });
 
   it("a version that is not a whole number is refused", () => {

@@ -34,6 +34,7 @@ function generation(n: number): SwitchConfig {
   c.trunks.push({
     group: 0,
     members: [0, 1],
+    mode: "hash",
     indexBits: 3,
     servers: Array.from({ length: servers }, (_, i) => `02:00:5e:00:${n.toString(16).padStart(2, "0")}:${i.toString(16).padStart(2, "0")}`),
     vid: n,

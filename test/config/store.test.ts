@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { Crc32 } from "../../modules/config/crc32";
-import { factoryConfig, validateConfig, type ConfigMigration, type SwitchConfig } from "../../modules/config/schema";
+import { CONFIG_MIGRATIONS, CONFIG_SCHEMA_VERSION, factoryConfig, validateConfig, type ConfigMigration, type SwitchConfig } from "../../modules/config/schema";
 import { ConfigStorageError, ConfigStore, HEADER_BYTES, type KeyValueStorage, type SaveJob } from "../../modules/config/store";
 import Preference, { clearPreferenceMemory, usePreferenceFolder } from "../../hosts/sim/preference";
 
@@ -24,6 +24,7 @@ function bigConfig(hostname = "big"): SwitchConfig {
       c.trunks.push({
         group: g,
         members: [2 * g, 2 * g + 1],
+        mode: "hash",
         indexBits: 3,
         servers: Array.from({ length: 16 }, (_, i) => `02:00:5e:00:0${g}:${i.toString(16).padStart(2, "0")}`),
         vid: 0,
@@ -283,7 +284,7 @@ describe("ConfigStore", () => {
 
   it("a document that decodes but is invalid is reported as corrupt, with the field", () => {
     const doc = JSON.parse(JSON.stringify(config("bad")));
-    doc.trunks = [{ group: 0, members: [40], indexBits: 3, servers: [], vid: 0, holdDownMs: 0, interSwitchPort: null, interSwitchLearning: false }];
+    doc.trunks = [{ group: 0, members: [40], mode: "hash", indexBits: 3, servers: [], vid: 0, holdDownMs: 0, interSwitchPort: null, interSwitchLearning: false }];
     writeSlot("a", JSON.stringify(doc), { sequence: 4, schemaVersion: 1 });
     const load = newStore().load();
     assert.equal(load.config, undefined);
@@ -292,13 +293,13 @@ describe("ConfigStore", () => {
 
   it("a config of a newer schema is kept and not applied; the older slot is used", () => {
     save(newStore(), config("current")); // slot a, seq 1
-    const newer = { ...JSON.parse(JSON.stringify(config("future"))), version: 2, vlans: [10] };
-    writeSlot("b", JSON.stringify(newer), { sequence: 2, schemaVersion: 2 });
+    const newer = { ...JSON.parse(JSON.stringify(config("future"))), version: CONFIG_SCHEMA_VERSION + 1, vlans: [10] };
+    writeSlot("b", JSON.stringify(newer), { sequence: 2, schemaVersion: CONFIG_SCHEMA_VERSION + 1 });
     const store = newStore();
     const load = store.load();
     assert.equal(load.config?.hostname, "current");
     assert.deepEqual(load.messages, [
-      "slot b holds a config of schema version 2, newer than this firmware's 1: kept in flash, not applied (write memory replaces it); using slot a (seq 1)",
+      `slot b holds a config of schema version ${CONFIG_SCHEMA_VERSION + 1}, newer than this firmware's ${CONFIG_SCHEMA_VERSION}: kept in flash, not applied (write memory replaces it); using slot a (seq 1)`,
     ]);
     assert.ok(Preference.get(DOMAIN, "b.head") instanceof ArrayBuffer, "still there");
     // A save keeps the config this firmware can read: it replaces the newer one, with a higher sequence number.
@@ -312,7 +313,7 @@ describe("ConfigStore", () => {
     const store = newStore();
     const load = store.load();
     assert.equal(load.config, undefined);
-    assert.match(load.messages[0], /^slot a holds a config of schema version 5, newer than this firmware's 1: kept in flash, not applied .*; using factory defaults$/);
+    assert.match(load.messages[0], /^slot a holds a config of schema version 5, newer than this firmware's 2: kept in flash, not applied .*; using factory defaults$/);
     const job = save(store, config("mine"));
     assert.deepEqual([job.slot, job.sequence], ["b", 10]);
     assert.ok(Preference.get(DOMAIN, "a.head") instanceof ArrayBuffer);
@@ -328,10 +329,11 @@ describe("ConfigStore", () => {
         summary: "name -> hostname",
         migrate: ({ name, ...others }) => ({ ...others, hostname: name }),
       },
+      ...CONFIG_MIGRATIONS,
     ];
     const load = newStore({ migrations }).load();
     assert.deepEqual(load.config, current);
-    assert.deepEqual(load.messages, ["slot a was saved with schema version 0; upgraded to version 1 (saved as such by the next write memory)"]);
+    assert.deepEqual(load.messages, ["slot a was saved with schema version 0; upgraded to version 2 (saved as such by the next write memory)"]);
     // Without the step the document is not thrown away: it is reported and left in flash.
     const without = newStore().load();
     assert.equal(without.config, undefined);

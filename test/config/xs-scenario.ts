@@ -18,6 +18,7 @@ function sample(n: number): SwitchConfig {
   c.trunks.push({
     group: 1,
     members: [3, 2],
+    mode: "hash",
     indexBits: 4,
     servers: ["02-00-5E-10-20-3" + n, "0200.5e10.2040"],
     vid: n,

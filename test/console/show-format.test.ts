@@ -60,6 +60,7 @@ test("tables: columns as wide as their widest cell, numbers right-aligned, no tr
 function view(members: number[], indexBits: number, table: number[], bySaLowBits: number[]): TrunkView {
   return {
     group: 0,
+    mode: "hash",
     members,
     indexBits,
     tableSize: 2 ** indexBits,
@@ -68,6 +69,7 @@ function view(members: number[], indexBits: number, table: number[], bySaLowBits
     holdDownMs: 1000,
     servers: ["00:1b:21:5e:00:01"],
     programmedMask: members.reduce((m, p) => m | (1 << p), 0),
+    groupMask: members.reduce((m, p) => m | (1 << p), 0),
     anchorPort: members[0],
     chipProgramming: "group-bitmap",
     memberPorts: members.map((port) => ({ port, link: true, state: "active" as const, tableEntries: table.filter((p) => p === port).length })),

@@ -93,6 +93,7 @@ export function configureTrunk(board: Board, members: number[], options: { group
     draft.trunks.push({
       group: options.group ?? 0,
       members,
+      mode: "hash",
       indexBits: options.indexBits ?? 3,
       servers: options.servers ?? [SERVER],
       vid: 0,

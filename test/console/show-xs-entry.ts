@@ -20,7 +20,7 @@ const spi = new SimSPI({ device: model, hz: 20e6, mode: 3, time: clock, cpu });
 const firmware = new Firmware({ spi, scheduler: cpu, spiHz: 20e6, links: { upDebounceMs: 20 } });
 firmware.boot();
 firmware.config.change((draft) => {
-  draft.trunks.push({ group: 0, members: [0, 1, 2], indexBits: 3, servers: ["00:1b:21:5e:00:01"], vid: 0, holdDownMs: 200, interSwitchPort: null, interSwitchLearning: false });
+  draft.trunks.push({ group: 0, members: [0, 1, 2], mode: "hash", indexBits: 3, servers: ["00:1b:21:5e:00:01"], vid: 0, holdDownMs: 200, interSwitchPort: null, interSwitchLearning: false });
   draft.hostname = "rack7";
 });
 firmware.ports.setName(4, "clients");

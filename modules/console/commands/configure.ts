@@ -6,9 +6,8 @@
 // three decimals; the link poll, link debounce and trunk hold-down are typed in milliseconds, as their names say.
 import { InvalidArgumentError } from "../../errors";
 import { formatMac } from "../../mac";
-import { LOAD_BALANCE_METHODS, type LoadBalance, type PortSettings, type SwitchConfig, type TrunkSettings } from "../../config/schema";
+import { LOAD_BALANCE_METHODS, TRUNK_MODES, type LoadBalance, type PortSettings, type SwitchConfig, type TrunkMode, type TrunkSettings } from "../../config/schema";
 import { DEFAULT_HOLD_DOWN_MS } from "../../trunk/service";
-import { TRUNK_TABLE_DEFAULT_INDEX_BITS } from "../../trunk/table";
 import type { CommandArgs, CommandSpec, ConsoleContext, ConsoleIo } from "../types";
 
 const HOSTNAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
@@ -50,7 +49,8 @@ function newTrunk(group: number): TrunkSettings {
   return {
     group,
     members: [],
-    indexBits: TRUNK_TABLE_DEFAULT_INDEX_BITS,
+    mode: "hash",
+    indexBits: null,
     servers: [],
     vid: 0,
     holdDownMs: DEFAULT_HOLD_DOWN_MS,
@@ -189,6 +189,20 @@ function trunkIndexBits(args: CommandArgs, ctx: ConsoleContext): void {
   const group = args.trunk();
   const bits = args.int("bits");
   change(ctx, (draft) => void (requireTrunk(draft, group).indexBits = bits));
+}
+
+function noTrunkIndexBits(args: CommandArgs, ctx: ConsoleContext): void {
+  const group = args.trunk();
+  change(ctx, (draft) => void (requireTrunk(draft, group).indexBits = null));
+}
+
+function trunkMode(args: CommandArgs, ctx: ConsoleContext): void {
+  const group = args.trunk();
+  let mode: TrunkMode | undefined;
+  for (const known of TRUNK_MODES) if (args.has(known)) mode = known;
+  if (!mode) throw new InvalidArgumentError(`trunk mode must be ${TRUNK_MODES.join(", ")}`);
+  const chosen = mode;
+  change(ctx, (draft) => void (requireTrunk(draft, group).mode = chosen));
 }
 
 function trunkHoldDown(args: CommandArgs, ctx: ConsoleContext): void {
@@ -419,11 +433,17 @@ export const CONFIGURE_COMMANDS: readonly CommandSpec[] = Object.freeze([
       trunk: "A static trunk (the default; ProCurve's word)",
       lacp: "Not supported: this switch does static trunks only",
       "server-mac": "Also flag a server's MAC on the trunk (the same as \"server-mac <mac> <trunk>\")",
-      "index-bits": "Table size of the trunk: 2^M entries (default M = 3)",
+      "index-bits": "Table size of the trunk: 2^M entries (default: M = 3 in mode hash, the largest that fits in the CFP modes)",
     },
   ),
   config("no trunk <ports>", "Take ports out of their trunk (a trunk left empty is removed)", noTrunkPorts),
-  config("trunk <trunk> index-bits <int:bits:1-8>", "Table size of the trunk: 2^M entries (the patent's M, default 3)", trunkIndexBits),
+  config("trunk <trunk> index-bits <int:bits:1-8>", "Table size of the trunk: 2^M entries (the patent's M)", trunkIndexBits),
+  config("no trunk <trunk> index-bits", "Back to the mode's table size (hash: M = 3; CFP modes: the largest the free rules hold, at least 4)", noTrunkIndexBits),
+  config("trunk <trunk> mode {hash|cfp|cfp-isolated}", "How the chip follows the trunk's table: its own hash, or CFP rules (exact)", trunkMode, {
+    hash: "The chip's trunk hash on the source MAC; the member a client takes is a labelled prediction (the default)",
+    cfp: "One CFP rule per table entry and server MAC, beside the trunk group: the table decides, exactly",
+    "cfp-isolated": "CFP rules with the server's ports in no trunk group (for a chip that re-hashes CFP destinations: self-test cfp)",
+  }),
   config("trunk <trunk> hold-down <int:ms:0-600000>", "Milliseconds a member that came back waits before taking traffic", trunkHoldDown),
   config("trunk <trunk> vlan <vid>", "VLAN of the servers' static address entries (default 0)", trunkVlan),
   config("trunk <trunk> inter-switch-port <port> [learning]", "The switch-to-switch link of a two-switch trunk", trunkInterSwitch, {

@@ -1,7 +1,8 @@
 // `show trunk distribution`: the patent's table made visible. For each table entry (bucket) of a trunk: the member
 // the table names and, on a chip that only hashes (BCM53125), the member the chip is predicted to pick, labelled with
 // its named assumption; the learned client MACs whose low M source bits select the bucket; and the bucket's load,
-// estimated from the measured per-member counters. Then each member's share of buckets and of measured load, and a
+// estimated from the measured per-member counters. In the CFP modes the chip's rules carry the table itself: each
+// bucket's member is exact (the rule that decides is named), and nothing is labelled a prediction. Then each member's share of buckets and of measured load, and a
 // warning when traffic from behind a router (one source MAC) pins one member.
 //
 // What is measured and what is not: the member counters are the chip's MIB counters since `clear counters` (tx on a
@@ -31,6 +32,8 @@ export interface DistributionBucket {
   member: number;
   /** Chip only hashes: the member port(s) it is predicted to pick for the source MACs of this bucket. */
   predictedMembers?: number[];
+  /** CFP modes: the rule that sends this bucket to `member` (first server's block; the others' are perServer apart). */
+  rule?: number;
   /** Learned client MACs whose low M bits are `index`, ascending. */
   clients: string[];
   /** ESTIMATE (see LOAD_ESTIMATE), frames toward the server. */
@@ -64,6 +67,10 @@ export interface TrunkDistribution {
   indexBits: number;
   tableSize: number;
   chipProgramming: TrunkView["chipProgramming"];
+  /** How the chip follows the table (TrunkView.mode). */
+  mode?: TrunkView["mode"];
+  /** CFP modes: the rule blocks (TrunkView.rules); the buckets' members are then exact. */
+  rules?: { first: number; count: number; perServer: number };
   /** Present where the chip's member is a prediction: print the label beside every predicted value. */
   prediction?: { label: string; saBits: number };
   load: { measured: string; estimate: string; totalTxFrames: number; unattributedTxFrames: number };
@@ -127,6 +134,7 @@ export function trunkDistribution(view: TrunkView, tracked: TrackedAddresses, co
   const buckets: DistributionBucket[] = [];
   for (let i = 0; i < size; i++) {
     const bucket: DistributionBucket = { index: i, member: view.table[i], clients: [], estimatedTxFrames: 0 };
+    if (view.rules && view.rules.count > 0) bucket.rule = view.rules.first + i * view.rules.rulesPerEntry;
     if (prediction) {
       // The chip looks at saBits low bits; a bucket of M < saBits bits spans several of its classes, M > saBits one.
       const predicted: number[] = [];
@@ -183,13 +191,15 @@ export function trunkDistribution(view: TrunkView, tracked: TrackedAddresses, co
     indexBits: view.indexBits,
     tableSize: size,
     chipProgramming: view.chipProgramming,
+    mode: view.mode,
     load: { measured: LOAD_MEASURED, estimate: LOAD_ESTIMATE, totalTxFrames: totalTx, unattributedTxFrames: Math.max(0, Math.round(totalTx - attributed)) },
     buckets,
     memberLoad,
     clients: clientMacs.length,
   };
   if (prediction) result.prediction = { label: prediction.label, saBits: prediction.saBits };
-  if (view.hash !== "sa")
+  if (view.rules) result.rules = { first: view.rules.first, count: view.rules.count, perServer: view.rules.perServer };
+  if (view.hash !== "sa" && !view.rules)
     result.note =
       `the chip hashes on ${result.loadBalance}, not on the source MAC: the buckets show the patent's table, not where the chip sends ` +
       'frames, and the load estimate follows the table ("trunk-load-balance src-mac" restores the patent\'s choice)';
@@ -228,25 +238,33 @@ function routerWarning(d: TrunkDistribution, clientMacs: readonly number[], carr
 export function writeDistribution(io: ConsoleIo, d: TrunkDistribution): void {
   io.write(
     `${d.trunk}: ports ${formatPortList(d.members)}, load balance ${d.loadBalance}, table ${d.tableSize} entries (M = ${d.indexBits}), ` +
-      `chip programmed with ${d.chipProgramming === "table" ? "the table itself" : "the group bitmap and its own hash"}\n`,
+      `chip programmed with ${chipText(d)}\n`,
   );
+  if (d.rules) io.write("Members are exact: the chip's CFP rules carry the table (bucket i -> rule i of each server's block).\n");
   const predicted = d.prediction !== undefined;
   if (d.prediction) io.write(`Chip's member: ${ascii(d.prediction.label)}\n`);
   io.write(`Load ${d.load.measured}.\nEst. frames are an ${d.load.estimate}.\n\n`);
 
-  const headers = predicted ? ["Bucket", "Table", "Predicted", "Est. frames", "Client MACs"] : ["Bucket", "Member", "Est. frames", "Client MACs"];
+  const ruled = d.rules !== undefined && d.rules.count > 0;
+  const headers = predicted
+    ? ["Bucket", "Table", "Predicted", "Est. frames", "Client MACs"]
+    : ruled
+      ? ["Bucket", "Rule", "Member", "Est. frames", "Client MACs"]
+      : ["Bucket", "Member", "Est. frames", "Client MACs"];
   const rows: string[][] = [];
   for (const bucket of d.buckets) {
     const lines = bucket.clients.length ? wrapItems(bucket.clients, MACS_PER_LINE, "", "") : ["-"];
     for (let l = 0; l < lines.length; l++) {
       const first = l === 0;
-      const row = [first ? String(bucket.index) : "", first ? memberText(bucket.member) : ""];
+      const row = [first ? String(bucket.index) : ""];
+      if (ruled) row.push(first ? String(bucket.rule) : "");
+      row.push(first ? memberText(bucket.member) : "");
       if (predicted) row.push(first ? (bucket.predictedMembers ?? []).map(memberText).join("/") : "");
       row.push(first ? `~${bucket.estimatedTxFrames}` : "", lines[l]);
       rows.push(row);
     }
   }
-  writeTable(io, headers, rows, predicted ? [true, true, true, true] : [true, true, true]);
+  writeTable(io, headers, rows, predicted || ruled ? [true, true, true, true] : [true, true, true]);
   io.write("\n");
 
   const memberHeaders = ["Port", "State", "Buckets"];
@@ -265,6 +283,14 @@ export function writeDistribution(io: ConsoleIo, d: TrunkDistribution): void {
   io.write(d.load.unattributedTxFrames > 0 ? `, ${d.load.unattributedTxFrames} on members carrying no learned client MAC\n` : "\n");
   if (d.note) io.write(`Note: ${d.note}\n`);
   if (d.warning) io.write(`WARNING: ${d.warning}\n`);
+}
+
+function chipText(d: TrunkDistribution): string {
+  if (d.chipProgramming === "table") return "the table itself";
+  if (d.chipProgramming === "group-bitmap") return "the group bitmap and its own hash";
+  const rules = d.rules;
+  const where = rules && rules.count > 0 ? `rules ${rules.first}..${rules.first + rules.count - 1}` : "no rule yet (no server MAC flagged)";
+  return `CFP rules, mode ${d.mode} (${where})`;
 }
 
 function memberText(port: number): string {

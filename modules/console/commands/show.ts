@@ -256,10 +256,22 @@ function showTrunks(_args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json
       (m) => `${m.port} ${m.state}${m.holdDownRemainingMs !== undefined ? ` (${formatAge(m.holdDownRemainingMs)} left)` : ""}, ${m.tableEntries} entries`,
     );
     io.write(`  Members: ${states.join("; ")}\n`);
-    io.write(`  Hold-down: ${formatDuration(t.holdDownMs)}; chip: ${t.chipProgramming === "table" ? "table written" : "group bitmap + own hash (no writable table)"}\n`);
+    io.write(`  Hold-down: ${formatDuration(t.holdDownMs)}; chip: ${trunkChipText(t)}\n`);
+    if (t.rules)
+      io.write(
+        `  Mode ${t.mode}: each client takes table[low ${t.indexBits} bits of its MAC] exactly (the CFP rule decides); ` +
+          `rules ${t.rules.count === 0 ? "none yet" : `${t.rules.first}..${t.rules.first + t.rules.count - 1} (${t.rules.perServer} per server MAC)`}, ` +
+          `${t.rules.free} of ${t.rules.capacity} free${t.mode === "cfp-isolated" ? "; server ports in no trunk group, floods kept apart by port-based VLAN masks" : ""}\n`,
+      );
     if (t.interSwitchPort !== undefined) io.write(`  Switch-to-switch port: ${t.interSwitchPort} (learning ${t.interSwitchLearning ? "on" : "off"})\n`);
     if (t.prediction) io.write(`  Chip's member: ${ascii(t.prediction.label)}\n`);
   }
+}
+
+function trunkChipText(t: TrunkView): string {
+  if (t.chipProgramming === "table") return "table written";
+  if (t.chipProgramming === "group-bitmap") return "group bitmap + own hash (no writable table)";
+  return t.mode === "cfp-isolated" ? "CFP rules, no trunk group (mode cfp-isolated)" : "CFP rules + group bitmap (mode cfp)";
 }
 
 function showDistribution(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json: boolean): void {
@@ -459,7 +471,8 @@ function testLoadBalance(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, 
     io.write(`${t.trunk}: table index ${t.tableIndex} (low bits of the source MAC) -> member port ${t.tableMember < 0 ? "none" : t.tableMember}\n`);
     if (t.predictedChipMember !== undefined)
       io.write(`  chip: port ${t.predictedChipMember < 0 ? "none" : t.predictedChipMember}, ${ascii(t.label ?? "")}\n`);
-    else if (loadBalance !== "src-mac") io.write(`  chip: no prediction for ${loadBalance} (the named assumption describes the source-MAC hash only)\n`);
+    else if (t.exact) io.write(`  chip: port ${t.tableMember < 0 ? "none" : t.tableMember}, exact (CFP rule ${t.rule} decides)\n`);
+    else if (!t.exact && loadBalance !== "src-mac") io.write(`  chip: no prediction for ${loadBalance} (the named assumption describes the source-MAC hash only)\n`);
   }
 }
 
@@ -537,5 +550,9 @@ export const SHOW_COMMANDS: readonly CommandSpec[] = Object.freeze([
   spec("test trunk load-balance <mac:src> [<mac:dst>]", "Which trunk member a source MAC takes", "exec", true, needsServices(testLoadBalance)),
   spec("self-test static-relearn <mac>", "Check on this chip whether static ARL entries are re-learned", "exec", true, needsServices(selfTestStaticRelearn)),
   spec("self-test arl-search", "Check on this chip that the ARL search visits every entry once", "exec", true, needsServices(selfTestArlSearch)),
+  // ---- Helper T (issue 9): `self-test cfp <name>` commands go here, in one block, e.g.
+  //   spec("self-test cfp <word:name>", "Check a CFP fact on this chip (U1..U16)", "exec", true, needsServices(selfTestCfp)),
+  // with their run functions above, beside selfTestArlSearch. Nothing else in this file needs to change for them.
+  // ---- end of the self-test cfp block
 ]);
 
