@@ -75,9 +75,10 @@ test("faults survive a power cycle; clearFaults() removes them all", () => {
   chip.faults.rackNeverSet = true;
   chip.faults.deviceId = 1;
   chip.faults.arlStartStuck = true;
+  chip.faults.cfpStartStuck = true;
   chip.powerCycle();
   assert.deepEqual(transaction(spi, [0x60, 0xfe, 0x00]), [0xff, 0xff, 0xff]);
   chip.clearFaults();
-  assert.deepEqual(chip.faults, { deadBus: "none", spifStuckBusy: false, rackNeverSet: false, deviceId: undefined, arlStartStuck: false });
+  assert.deepEqual(chip.faults, { deadBus: "none", spifStuckBusy: false, rackNeverSet: false, deviceId: undefined, arlStartStuck: false, cfpStartStuck: false });
   assert.equal(readNumber(spi, 0x02, 0x30, 4), 0x00053125);
 });

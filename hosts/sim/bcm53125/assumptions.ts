@@ -1,5 +1,6 @@
-// Every behaviour of the BCM53125 model that shared/facts/switch-chips.md marks UNCERTAIN (or does not state at all)
-// and that the model nevertheless has to decide. They live here and nowhere else, so a bench self-test on real
+// Every behaviour of the BCM53125 model that shared/facts/switch-chips.md or shared/facts/bcm53125-cfp.md ("cfp")
+// marks UNCERTAIN (or does not state at all) and that the model nevertheless has to decide. The CFP ones carry the
+// sheet's number (cfp §5 U1..U16). They live here and nowhere else, so a bench self-test on real
 // silicon can check each one by name, and a test can run the model under a different choice
 // (new Bcm53125Model({ assumptions: { ... } })).
 import { macLowBits } from "../../../modules/mac";
@@ -102,6 +103,110 @@ export interface Bcm53125Assumptions {
    * bitmap's IMP bit is ignored.
    */
   readonly impBitInTrunkGroupIgnored: boolean;
+  /**
+   * cfp §5 U11: what a trunk does when a member's link is down and nothing else changed. Model: true, the hash
+   * spreads over the link-up members only (see trunkMemberIndex), so nothing is lost. When false the hash spreads
+   * over every member of the group and frames hashed to a link-down member are lost.
+   */
+  readonly trunkSkipsLinkDownMembers: boolean;
+  /**
+   * Power-on value of each port-based VLAN mask 0x31/2*port (b53_regs.h B53_PVLAN_PORT_MASK gives the register,
+   * not its reset value). Model: 0x1ff, every port may reach every port.
+   */
+  readonly portVlanMaskResetValue: number;
+
+  // --- CFP (shared/facts/bcm53125-cfp.md) ---------------------------------------------------------------------
+
+  /**
+   * U1 byte order inside a UDF. true (the SDK's packing, cfp §3): the first byte on the wire lands in bits 15:8 of
+   * the 16-bit field. false: it lands in bits 7:0.
+   */
+  readonly udfFirstByteHigh: boolean;
+  /**
+   * U2 one entry for all framings. true: L3_FRAMING (key bits 217:216) is compared under its mask like any key bit,
+   * so mask 00 matches IPv4, IPv6 and non-IP frames alike (their UDFs sit at the same key bits, cfp §1.3). false:
+   * each framing has its own key format and an entry only ever matches frames of the framing its data names,
+   * whatever its mask says.
+   */
+  readonly l3FramingDontCareMatchesAllFramings: boolean;
+  /**
+   * U3 trunk re-hash after the CFP. false: a CFP destination map is final. true: a CFP destination port that is a
+   * member of an enabled trunk group is replaced by the member the trunk hash picks for the frame (as ARL
+   * forwarding to that group would).
+   */
+  readonly cfpDestinationRehashedInTrunk: boolean;
+  /**
+   * U4 which band's action applies when no meter is set up (after CFP_RAM_CLEAR). Model: "in-band" (CHANGE_FWRD_MAP_IB
+   * / DST_MAP_IB and the in-band hit counter); "out-band" uses the OB fields and the out-band counter.
+   */
+  readonly cfpBandWithoutMeters: "in-band" | "out-band";
+  /**
+   * U5 priority. "lowest-index": one hit per frame, the lowest-index matching entry over all slices. "per-slice":
+   * each slice yields its lowest-index hit and every slice's hit applies in slice order 0, 1, 2 (a later slice's
+   * replace wins); every hit is counted.
+   */
+  readonly cfpPriority: "lowest-index" | "per-slice";
+  /** U6 SA learning on a CFP hit. true: learning proceeds as without the CFP. false: a frame that hits learns nothing. */
+  readonly cfpHitLearnsSa: boolean;
+  /**
+   * U7 staging registers persist after an operation. true: CFP_DATA/MASK, ACT_POL_DATA, RATE_* keep their values.
+   * false: a write operation leaves the staging registers of the RAM it wrote at 0.
+   */
+  readonly cfpStagingPersists: boolean;
+  /** U8 readback where the mask is 0. false: the TCAM stores data as written. true: it stores data AND mask. */
+  readonly tcamStoresMaskedData: boolean;
+  /**
+   * U9 MASK5 width (the MDK text says [24:0]). true: all 32 bits are stored. false: bits 31:25 are not stored (read
+   * back 0, so UDF1..8_VLD are never compared).
+   */
+  readonly tcamMask5UpperBitsStored: boolean;
+  /**
+   * U10 SRC_PMAP (key bits 231:224) is one-hot: a frame from port p (0..7) sets bit p. Which bit the IMP port (8)
+   * sets: 0..7, or -1 for none. Model: 7 (the self-test's first guess; it shares the bit with port 7).
+   */
+  readonly srcPmapImpBit: number;
+  /**
+   * U12 whether the ingress port's port-based VLAN mask (0x31) also masks a CFP destination. true: yes, unless the
+   * action sets VLAN_BYP. false: the CFP destination ignores the port-based VLAN masks.
+   */
+  readonly portVlanMasksCfpDestination: boolean;
+  /**
+   * U13 TCAM_RST while some port has CFP_EN_MAP set (the register text allows the reset only with the CFP disabled
+   * everywhere; the SDK does it enabled). "clears": the valid bits are cleared regardless. "ignored": the reset does
+   * nothing (the bit still self-clears).
+   */
+  readonly tcamResetWhileCfpEnabled: "clears" | "ignored";
+  /** U14 live action rewrite. true: hitless. false: frames hitting an entry while its action write runs are dropped. */
+  readonly cfpActionRewriteHitless: boolean;
+  /**
+   * U13/U15 time (ms) a CFP operation (OP_STR_DONE), TCAM_RST and CFP_RAM_CLEAR take before hardware clears the
+   * bit. Model: 1 µs, shorter than one CFP_ACC read over SPI at 20 MHz, so the first poll after an operation sees it
+   * done, as the sheet expects of silicon (U15); tests raise it to make polls count. The operation's effect on the RAM
+   * and staging registers is immediate. Infinity makes the bits never clear (a stuck engine, for timeout paths).
+   */
+  readonly cfpOperationMs: number;
+  /**
+   * U15 RD_STS (CFP_ACC bits 31:28). true: cleared by the read of CFP_ACC that returned it (facts). false: kept until
+   * the next operation starts.
+   */
+  readonly cfpReadStatusClearedOnRead: boolean;
+  /**
+   * U16 UDF registers are byte-wide. true: one multi-byte write starting at a UDF register fills the following UDF
+   * registers (no unmodeled access recorded). false: only the addressed byte is stored and a width mismatch is
+   * recorded.
+   */
+  readonly udfMultiByteWritesSpanRegisters: boolean;
+  /**
+   * Software reset (0x00/0x79) and the CFP RAMs (cfp sheet silent). Model: true, TCAM, action, meter and stat RAMs
+   * return to power-on state (firmware must reinstall its rules after a chip reset).
+   */
+  readonly softwareResetClearsCfp: boolean;
+  /**
+   * cfp §2 Init step 4 (SDK: write all 256 entries "otherwise parity error"). true: with TCAM_CTRL.EN_TCAM_CHKSUM
+   * set, a lookup that scans an entry never written since power-on latches TCAM_CHKSUM_STS = 0x8000 | that index
+   * (the lowest one); rewriting it clears the flag. false: no checksum errors.
+   */
+  readonly tcamChecksumFlagsUnwrittenEntries: boolean;
 }
 
 /** {VID, MAC} folded into 10 bits. Exported so tests can build colliding keys without going through SPI. */
@@ -145,4 +250,24 @@ export const BCM53125_ASSUMPTIONS: Bcm53125Assumptions = Object.freeze({
   softwareResetClearsArl: true,
   fullBucketLearning: "skip",
   impBitInTrunkGroupIgnored: true,
+  trunkSkipsLinkDownMembers: true,
+  portVlanMaskResetValue: 0x1ff,
+  udfFirstByteHigh: true,
+  l3FramingDontCareMatchesAllFramings: true,
+  cfpDestinationRehashedInTrunk: false,
+  cfpBandWithoutMeters: "in-band",
+  cfpPriority: "lowest-index",
+  cfpHitLearnsSa: true,
+  cfpStagingPersists: true,
+  tcamStoresMaskedData: false,
+  tcamMask5UpperBitsStored: true,
+  srcPmapImpBit: 7,
+  portVlanMasksCfpDestination: true,
+  tcamResetWhileCfpEnabled: "clears",
+  cfpActionRewriteHitless: true,
+  cfpOperationMs: 0.001,
+  cfpReadStatusClearedOnRead: true,
+  udfMultiByteWritesSpanRegisters: true,
+  softwareResetClearsCfp: true,
+  tcamChecksumFlagsUnwrittenEntries: true,
 });

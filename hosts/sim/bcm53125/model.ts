@@ -8,7 +8,8 @@ import type { VirtualClock, VirtualTimer } from "../clock";
 import type { SpiDevice } from "../spi";
 import { ArlTable, ARL_ENTRIES } from "./arl";
 import { BCM53125_ASSUMPTIONS, type Bcm53125Assumptions, type TrunkHashSelect } from "./assumptions";
-import { ARL, CONTROL, MANAGEMENT, MIB, PAGE, PORTS, SPI, STATUS, TRUNK, modeledRegisters } from "./registers";
+import { CfpTables, type CfpFrameView, type CfpRule } from "./cfp";
+import { ARL, CFP, CONTROL, MANAGEMENT, MIB, PAGE, PORTS, PORT_VLAN, SPI, STATUS, TRUNK, modeledRegisters } from "./registers";
 
 /** A frame arriving on a port, as the test bench describes it. MACs are 48-bit numbers (modules/mac.ts). */
 export interface IngressFrame {
@@ -16,8 +17,21 @@ export interface IngressFrame {
   sa: number;
   /** VLAN ID 0..4095 (default 0: no VLANs, shared learning). */
   vid?: number;
-  /** Frame length in octets for the octet counters (default 64). */
+  /** Frame length in octets for the octet counters and the CFP's UDF extraction (default 64). */
   length?: number;
+  /**
+   * EtherType after the SA (and the C-tag when tagged); default 0x0800. The CFP tells its framing from it
+   * (cfp §1.3 L3_FRAMING: 0x0800 IPv4, 0x86dd IPv6, anything else non-IP; below 0x0600 LLC).
+   */
+  ethertype?: number;
+  /** The frame carries an 802.1Q C-tag with `vid` (default: vid > 0). */
+  tagged?: boolean;
+  /**
+   * The frame's octets from the DA on, for CFP user-defined fields at offsets 12 and up (offsets 0..11 always come
+   * from da and sa). Without it (or past its end) the model uses the Ethernet header it implies (C-tag, EtherType)
+   * and zeros after it.
+   */
+  bytes?: Uint8Array;
 }
 
 export type DeadBusLevel = "none" | "all-zeros" | "all-ones";
@@ -34,6 +48,11 @@ export interface Bcm53125Faults {
   deviceId: number | undefined;
   /** ARL RW control START (0x05/0x00 bit7) and search START (0x05/0x50 bit7) never clear; the operations never run. */
   arlStartStuck: boolean;
+  /**
+   * CFP_ACC (0xA0/0x00) OP_STR_DONE, TCAM_RST and CFP_RAM_CLEAR never clear and what they start never runs, for as
+   * long as the fault is set when they are written (a later write after clearing it runs normally).
+   */
+  cfpStartStuck: boolean;
 }
 
 export type UnmodeledAccessKind =
@@ -46,7 +65,9 @@ export type UnmodeledAccessKind =
   /** Write whose byte count differs from the register's width (stored). */
   | "width-mismatch"
   /** Command byte other than normal read 0x60 / normal write 0x61 (offset = the command byte). */
-  | "command";
+  | "command"
+  /** An operation the model does not implement, e.g. a CFP search or an unknown RAM_SEL (offset = the register). */
+  | "operation";
 
 export interface UnmodeledAccess {
   page: number;
@@ -76,6 +97,8 @@ const TWO_32 = 0x100000000;
 const VID_MASK = 0xfff; // §1.3 bits 59:48 of an entry
 const DEFAULT_FRAME_LENGTH = 64;
 const MAX_FRAME_LENGTH = 16383;
+const DEFAULT_ETHERTYPE = 0x0800; // IngressFrame.ethertype default: IPv4
+const CFP_READ_STATUS_BITS = 0xf0000000; // cfp §1.1 CFP_ACC [31:28] RD_STS
 
 function key(page: number, offset: number): number {
   return (page << 8) | offset;
@@ -88,6 +111,7 @@ export class Bcm53125Model implements SpiDevice {
     rackNeverSet: false,
     deviceId: undefined,
     arlStartStuck: false,
+    cfpStartStuck: false,
   };
   /** Accesses to registers the model does not implement; tests assert it stays empty. */
   readonly unmodeledAccesses: UnmodeledAccess[] = [];
@@ -127,6 +151,20 @@ export class Bcm53125Model implements SpiDevice {
   #searchCursor = 0;
   #searchReadyAt = 0;
   #agingTimer: VirtualTimer | undefined;
+  readonly #cfp: CfpTables;
+  /** The frame the CFP looks at (one object, refilled per frame). */
+  readonly #cfpFrame: { -readonly [K in keyof CfpFrameView]: CfpFrameView[K] } = {
+    port: 0, da: 0, sa: 0, vid: 0, tagged: false, ethertype: DEFAULT_ETHERTYPE, length: DEFAULT_FRAME_LENGTH, bytes: undefined,
+  };
+  #cfpOperationDoneAt = 0;
+  #cfpResetDoneAt = 0;
+  #cfpClearDoneAt = 0;
+  /** RD_STS bits the running operation sets when it completes; RD_STS as CFP_ACC reads now. */
+  #cfpPendingReadStatus = 0;
+  #cfpReadStatus = 0;
+  /** Action entry being rewritten and until when (assumption cfpActionRewriteHitless). */
+  #cfpActionWriteEntry = -1;
+  #cfpActionWriteUntil = 0;
 
   // Board state (survives resets: cables stay plugged)
   readonly #linkUp = new Uint8Array(PORT_SLOTS);
@@ -138,6 +176,7 @@ export class Bcm53125Model implements SpiDevice {
     this.#clock = options.clock;
     this.assumptions = Object.freeze({ ...BCM53125_ASSUMPTIONS, ...options.assumptions });
     this.#arl = new ArlTable(this.assumptions.arlBucket);
+    this.#cfp = new CfpTables(this.assumptions, (offset) => this.#memory[key(PAGE.CFP_CONFIG, offset)]);
     for (const spec of modeledRegisters()) {
       const at = key(spec.page, spec.offset);
       this.#width[at] = spec.width;
@@ -258,10 +297,28 @@ export class Bcm53125Model implements SpiDevice {
     else if (this.#readOnly[at]) {
       this.#record(page, offset, "read-only-write");
       return;
-    } else if (count !== width) this.#record(page, offset, "width-mismatch");
+    } else if (count !== width && !this.#spansByteRegisters(page, offset, count)) {
+      this.#record(page, offset, "width-mismatch");
+      if (this.#isUdfRegister(page, offset)) {
+        this.#memory[at] = this.#writeBuffer[0]; // assumptions.udfMultiByteWritesSpanRegisters false: one byte only
+        return;
+      }
+    }
     const stored = Math.min(count, 256 - offset);
     for (let i = 0; i < stored; i++) this.#memory[at + i] = this.#writeBuffer[i];
     this.#afterWrite.get(at)?.();
+  }
+
+  /** cfp §1.2 UDF registers (page 0xA1, one byte each). */
+  #isUdfRegister(page: number, offset: number): boolean {
+    return page === PAGE.CFP_CONFIG && offset >= CFP.UDF_IPV4_BASE && this.#width[key(page, offset)] === 1;
+  }
+
+  /** assumptions.udfMultiByteWritesSpanRegisters (U16): a longer write over consecutive UDF registers fills each. */
+  #spansByteRegisters(page: number, offset: number, count: number): boolean {
+    if (!this.assumptions.udfMultiByteWritesSpanRegisters || count > 256 - offset) return false;
+    for (let i = 0; i < count; i++) if (!this.#isUdfRegister(page, offset + i)) return false;
+    return true;
   }
 
   #record(page: number, offset: number, kind: UnmodeledAccessKind): void {
@@ -330,6 +387,15 @@ export class Bcm53125Model implements SpiDevice {
     this.#afterRead.set(key(arl, ARL.SEARCH_RESULT_DATA_1), () => {
       if (this.#searching && !this.faults.arlStartStuck && this.#clock.now() >= this.#searchReadyAt) this.#loadSearchResults();
     });
+    // cfp §1.1 CFP_ACC: operations, TCAM reset, RAM clear; RD_STS cleared by reading (assumption U15)
+    const access = key(PAGE.CFP_ACCESS, CFP.ACCESS);
+    this.#afterWrite.set(access, () => this.#cfpAccessWritten());
+    this.#refresh.set(access, () => this.#cfpAccessStatus());
+    this.#afterRead.set(access, () => {
+      if (!this.assumptions.cfpReadStatusClearedOnRead) return;
+      this.#cfpReadStatus = 0;
+      this.#cfpAccessStatus();
+    });
   }
 
   #powerOn(): void {
@@ -340,6 +406,7 @@ export class Bcm53125Model implements SpiDevice {
     this.#rackReadyAt = 0;
     this.#spifBusyUntil = 0;
     this.#arl.clear();
+    this.#cfp.powerOn();
     this.#resetCore();
   }
 
@@ -351,6 +418,16 @@ export class Bcm53125Model implements SpiDevice {
     this.#write32(PAGE.MANAGEMENT, MANAGEMENT.DEVICE_ID, MANAGEMENT.DEVICE_ID_BCM53125);
     this.#memory[key(PAGE.MANAGEMENT, MANAGEMENT.REVISION)] = this.assumptions.revisionId;
     if (this.assumptions.softwareResetClearsArl) this.#arl.clear();
+    for (const port of PORTS.ALL) {
+      this.#write16(PAGE.PORT_VLAN, PORT_VLAN.MASK_BASE + PORT_VLAN.MASK_STRIDE * port, this.assumptions.portVlanMaskResetValue);
+    }
+    if (this.assumptions.softwareResetClearsCfp) this.#cfp.powerOn();
+    this.#cfpOperationDoneAt = 0;
+    this.#cfpResetDoneAt = 0;
+    this.#cfpClearDoneAt = 0;
+    this.#cfpPendingReadStatus = 0;
+    this.#cfpReadStatus = 0;
+    this.#cfpActionWriteEntry = -1;
     this.#searching = false;
     this.#arlDoneAt = 0;
     this.#fastAgeDoneAt = 0;
@@ -465,6 +542,197 @@ export class Bcm53125Model implements SpiDevice {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
+  // CFP access (cfp §1.1, §2)
+
+  /** A write to CFP_ACC: start what its bits ask for; the status bits stay hardware's. */
+  #cfpAccessWritten(): void {
+    const value = this.#read32(PAGE.CFP_ACCESS, CFP.ACCESS);
+    const stuck = this.faults.cfpStartStuck;
+    const done = stuck ? Infinity : this.#clock.now() + this.assumptions.cfpOperationMs;
+    if (value & CFP.ACCESS_TCAM_RESET) {
+      // cfp §1.1 TCAM_RST, no OP_STR_DONE needed; assumption tcamResetWhileCfpEnabled (U13)
+      const enabled = this.#read16(PAGE.CFP_CONFIG, CFP.CONTROL) & CFP.CONTROL_ENABLE_MAP;
+      if (!stuck && (!enabled || this.assumptions.tcamResetWhileCfpEnabled === "clears")) this.#cfp.resetValidBits();
+      this.#cfpResetDoneAt = done;
+    }
+    if (value & CFP.ACCESS_RAM_CLEAR) {
+      if (!stuck) this.#cfp.clearRams(); // cfp §1.1 CFP_RAM_CLEAR
+      this.#cfpClearDoneAt = done;
+    }
+    if (value & CFP.ACCESS_START_DONE) {
+      if (!this.assumptions.cfpReadStatusClearedOnRead) this.#cfpReadStatus = 0; // U15 other answer
+      this.#cfpPendingReadStatus = stuck ? 0 : this.#cfpOperation(value, done);
+      this.#cfpOperationDoneAt = done;
+    }
+    this.#cfpAccessStatus();
+  }
+
+  /** Runs the read or write of `value` (OP_SEL, RAM_SEL, XCESS_ADDR); returns the RD_STS bits a read sets. */
+  #cfpOperation(value: number, done: number): number {
+    const operation = (value >>> CFP.ACCESS_OP_SHIFT) & CFP.ACCESS_OP_MASK;
+    const ram = (value >>> CFP.ACCESS_RAM_SHIFT) & CFP.ACCESS_RAM_MASK;
+    const entry = (value >>> CFP.ACCESS_ADDRESS_SHIFT) & CFP.ACCESS_ADDRESS_MASK;
+    const page = PAGE.CFP_ACCESS;
+    const cfp = this.#cfp;
+    const isRead = operation === CFP.OP_READ;
+    if (!isRead && operation !== CFP.OP_WRITE) {
+      this.#record(page, CFP.ACCESS, "operation"); // search (OP_SEL 100) and undefined codes are not modeled
+      return 0;
+    }
+    const persists = this.assumptions.cfpStagingPersists; // U7
+    switch (ram) {
+      case CFP.RAM_TCAM:
+        if (isRead) {
+          for (let word = 0; word < CFP.KEY_WORDS; word++) {
+            this.#write32(page, CFP.DATA_BASE + 4 * word, cfp.tcamData[entry * CFP.KEY_WORDS + word]);
+            this.#write32(page, CFP.MASK_BASE + 4 * word, cfp.tcamMask[entry * CFP.KEY_WORDS + word]);
+          }
+          return CFP.READ_STATUS_TCAM;
+        }
+        cfp.writeTcam(entry, (word) => this.#read32(page, CFP.DATA_BASE + 4 * word), (word) => this.#read32(page, CFP.MASK_BASE + 4 * word));
+        this.#clearChecksumError(entry);
+        if (!persists) this.#memory.fill(0, key(page, CFP.DATA_BASE), key(page, CFP.MASK_BASE + 4 * CFP.KEY_WORDS));
+        return 0;
+      case CFP.RAM_ACTION:
+      case CFP.RAM_METER: {
+        const words = ram === CFP.RAM_ACTION ? cfp.actions : cfp.meters;
+        const first = ram === CFP.RAM_ACTION ? CFP.ACTION_0 : CFP.RATE_METER_0;
+        const second = ram === CFP.RAM_ACTION ? CFP.ACTION_1 : CFP.RATE_METER_1;
+        if (isRead) {
+          this.#write32(page, first, words[2 * entry]);
+          this.#write32(page, second, words[2 * entry + 1]);
+          return ram === CFP.RAM_ACTION ? CFP.READ_STATUS_ACTION : CFP.READ_STATUS_METER;
+        }
+        words[2 * entry] = this.#read32(page, first);
+        words[2 * entry + 1] = this.#read32(page, second);
+        if (ram === CFP.RAM_ACTION && !this.assumptions.cfpActionRewriteHitless) {
+          this.#cfpActionWriteEntry = entry; // U14 other answer: hits drop until the write completes
+          this.#cfpActionWriteUntil = done;
+        }
+        if (!persists) {
+          this.#write32(page, first, 0);
+          this.#write32(page, second, 0);
+        }
+        return 0;
+      }
+      case CFP.RAM_STAT_IN_BAND:
+      case CFP.RAM_STAT_OUT_BAND: {
+        const counters = ram === CFP.RAM_STAT_IN_BAND ? cfp.inBandHits : cfp.outBandHits;
+        const register = ram === CFP.RAM_STAT_IN_BAND ? CFP.RATE_IN_BAND : CFP.RATE_OUT_BAND;
+        if (isRead) {
+          this.#write32(page, register, counters[entry]);
+          return CFP.READ_STATUS_STAT;
+        }
+        counters[entry] = this.#read32(page, register);
+        if (!persists) this.#write32(page, register, 0);
+        return 0;
+      }
+      default:
+        this.#record(page, CFP.ACCESS, "operation"); // RAM_SEL with no or several bits set
+        return 0;
+    }
+  }
+
+  /** Brings CFP_ACC's hardware bits up to date: OP_STR_DONE, CFP_RAM_CLEAR, TCAM_RST, SERCH_STS, RD_STS. */
+  #cfpAccessStatus(): void {
+    const now = this.#clock.now();
+    if (this.#cfpPendingReadStatus && now >= this.#cfpOperationDoneAt) {
+      this.#cfpReadStatus |= this.#cfpPendingReadStatus;
+      this.#cfpPendingReadStatus = 0;
+    }
+    let value = this.#read32(PAGE.CFP_ACCESS, CFP.ACCESS);
+    value &= ~(CFP_READ_STATUS_BITS | CFP.ACCESS_SEARCH_STATUS | CFP.ACCESS_START_DONE | CFP.ACCESS_RAM_CLEAR | CFP.ACCESS_TCAM_RESET);
+    if (now < this.#cfpOperationDoneAt) value |= CFP.ACCESS_START_DONE;
+    if (now < this.#cfpClearDoneAt) value |= CFP.ACCESS_RAM_CLEAR;
+    if (now < this.#cfpResetDoneAt) value |= CFP.ACCESS_TCAM_RESET;
+    value |= this.#cfpReadStatus << CFP.ACCESS_READ_STATUS_SHIFT;
+    this.#write32(PAGE.CFP_ACCESS, CFP.ACCESS, value >>> 0);
+  }
+
+  /** cfp §1.2 TCAM_CHKSUM_STS: the error flag clears when its address is rewritten. */
+  #clearChecksumError(entry: number): void {
+    const status = this.#read16(PAGE.CONTROL, CONTROL.TCAM_CHECKSUM_STATUS);
+    if (status & CONTROL.TCAM_CHECKSUM_ERROR && (status & CONTROL.TCAM_CHECKSUM_ADDRESS_MASK) === entry) {
+      this.#write16(PAGE.CONTROL, CONTROL.TCAM_CHECKSUM_STATUS, 0);
+    }
+  }
+
+  /** The CFP lookup for a frame on `port` (CFP_EN_MAP bit set); returns the number of hits (cfp §2 Priority, U5). */
+  #cfpLookup(port: number, frame: IngressFrame, vid: number, length: number): number {
+    if (!(this.#read16(PAGE.CFP_CONFIG, CFP.CONTROL) & CFP.CONTROL_ENABLE_MAP & (1 << port))) return 0;
+    if (this.assumptions.tcamChecksumFlagsUnwrittenEntries && this.#byte(PAGE.CONTROL, CONTROL.TCAM_CONTROL) & CONTROL.TCAM_CHECKSUM_ENABLE) {
+      const unwritten = this.#cfp.firstUnwritten();
+      if (unwritten >= 0 && !(this.#read16(PAGE.CONTROL, CONTROL.TCAM_CHECKSUM_STATUS) & CONTROL.TCAM_CHECKSUM_ERROR)) {
+        this.#write16(PAGE.CONTROL, CONTROL.TCAM_CHECKSUM_STATUS, CONTROL.TCAM_CHECKSUM_ERROR | unwritten);
+      }
+    }
+    const view = this.#cfpFrame;
+    view.port = port;
+    view.da = frame.da;
+    view.sa = frame.sa;
+    view.vid = vid;
+    view.tagged = frame.tagged ?? vid > 0;
+    view.ethertype = frame.ethertype ?? DEFAULT_ETHERTYPE;
+    view.length = length;
+    view.bytes = frame.bytes;
+    const hits = this.#cfp.lookup(view);
+    view.bytes = undefined;
+    return hits;
+  }
+
+  /**
+   * Applies the actions of the CFP's hits to the ARL result `egress` (cfp §1.1 ACT_POL_DATA0/1; band per U4) and
+   * counts the hits: CHANGE_FWRD_MAP 00 keep, 10 replace, 11 add; the CFP destination then goes through the trunk
+   * (U3), the port-based VLAN mask (U12, VLAN_BYP) and the egress checks (link, TX disable, STP unless STP_BYP).
+   */
+  #applyCfp(ingressPort: number, egress: number, da: number, sa: number): number {
+    const cfp = this.#cfp;
+    const inBand = this.assumptions.cfpBandWithoutMeters === "in-band";
+    const mapShift = inBand ? CFP.DST_MAP_IN_BAND_SHIFT : CFP.DST_MAP_OUT_BAND_SHIFT;
+    const changeShift = inBand ? CFP.CHANGE_MAP_IN_BAND_SHIFT : CFP.CHANGE_MAP_OUT_BAND_SHIFT;
+    const counters = inBand ? cfp.inBandHits : cfp.outBandHits;
+    let result = egress;
+    for (let i = 0; i < cfp.hitCount; i++) {
+      const entry = cfp.hits[i];
+      counters[entry] = (counters[entry] + 1) % TWO_32;
+      if (entry === this.#cfpActionWriteEntry && this.#clock.now() < this.#cfpActionWriteUntil) return 0; // U14
+      const word0 = cfp.actions[2 * entry];
+      const word1 = cfp.actions[2 * entry + 1];
+      const change = (word0 >>> changeShift) & CFP.CHANGE_MAP_MASK;
+      if (change !== CFP.CHANGE_MAP_REPLACE && change !== CFP.CHANGE_MAP_ADD) continue; // 00 keep, 01 reserved
+      const destination = this.#cfpDestination(ingressPort, (word0 >>> mapShift) & CFP.DST_MAP_MASK, word1, da, sa);
+      result = change === CFP.CHANGE_MAP_REPLACE ? destination : result | destination;
+    }
+    return result;
+  }
+
+  #cfpDestination(ingressPort: number, dstMap: number, word1: number, da: number, sa: number): number {
+    // cfp §1.1: bits 5..0 are ports 5..0, bit 6 is port 8 (IMP)
+    let ports = (dstMap & CFP.DST_MAP_PORT_BITS) | ((dstMap >>> CFP.DST_MAP_IMP_BIT) & 1) << PORTS.IMP;
+    if (!(word1 & CFP.LOOPBACK_ENABLE)) ports &= ~(1 << ingressPort);
+    if (this.assumptions.cfpDestinationRehashedInTrunk && this.#byte(PAGE.TRUNK, TRUNK.CONTROL) & TRUNK.CONTROL_ENABLE) {
+      for (let group = 0; group < TRUNK.GROUPS; group++) {
+        const members = this.#groupMembers(TRUNK.GROUP_0 + 2 * group);
+        if (!(ports & members)) continue;
+        ports &= ~members;
+        const member = this.#pickMember(members, da, sa); // U3: the trunk hash re-picks the member
+        if (member >= 0) ports |= 1 << member;
+      }
+    }
+    if (this.assumptions.portVlanMasksCfpDestination && !(word1 & CFP.VLAN_BYPASS)) ports &= this.#portVlanMask(ingressPort); // U12
+    let egress = 0;
+    for (let port = 0; port < PORT_SLOTS; port++) {
+      if (ports & (1 << port) && this.#canEgress(port, (word1 & CFP.STP_BYPASS) !== 0)) egress |= 1 << port;
+    }
+    return egress;
+  }
+
+  /** b53_regs.h B53_PVLAN_PORT_MASK(port): where frames received on `port` may go. */
+  #portVlanMask(port: number): number {
+    return this.#read16(PAGE.PORT_VLAN, PORT_VLAN.MASK_BASE + PORT_VLAN.MASK_STRIDE * port) & PORT_VLAN.MASK_BITS;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
   // Board side
 
   /** Plugs or pulls the cable of `port`; the summaries on page 0x01 follow and the change is latched (§1.2). */
@@ -495,9 +763,13 @@ export class Bcm53125Model implements SpiDevice {
     const { da, sa } = frame;
     const vid = frame.vid ?? 0;
     const length = frame.length ?? DEFAULT_FRAME_LENGTH;
+    const ethertype = frame.ethertype ?? DEFAULT_ETHERTYPE;
     if (!isMac(da) || !isMac(sa)) throw new RangeError("frame da and sa must be 48-bit MACs");
     if (!Number.isInteger(vid) || vid < 0 || vid > VID_MASK) throw new RangeError(`vid must be 0..4095, got ${vid}`);
     if (!Number.isInteger(length) || length < 1 || length > MAX_FRAME_LENGTH) throw new RangeError(`length must be 1..${MAX_FRAME_LENGTH}, got ${length}`);
+    if (!Number.isInteger(ethertype) || ethertype < 0 || ethertype > 0xffff) throw new RangeError(`ethertype must be 0..0xffff, got ${ethertype}`);
+    if (frame.tagged !== undefined && typeof frame.tagged !== "boolean") throw new TypeError("tagged must be a boolean");
+    if (frame.bytes !== undefined && !(frame.bytes instanceof Uint8Array)) throw new TypeError("bytes must be a Uint8Array");
     if (!this.#linkUp[port]) return 0;
     const control = this.#byte(PAGE.CONTROL, CONTROL.PORT_CONTROL_BASE + port);
     if (control & CONTROL.PORT_RX_DISABLE) return 0; // §1.2 bit0 RX disable
@@ -507,10 +779,13 @@ export class Bcm53125Model implements SpiDevice {
     const stp = control >>> CONTROL.PORT_STP_SHIFT;
     const learns = stp === CONTROL.STP_NONE || stp === CONTROL.STP_FORWARDING || stp === CONTROL.STP_LEARNING;
     if (!learns) return 0;
-    if (!(this.#read16(PAGE.CONTROL, CONTROL.LEARNING_DISABLE) & (1 << port)) && !isMulticastMac(sa)) this.#learn(port, sa, vid);
-    if (stp === CONTROL.STP_LEARNING) return 0;
-    if (!(this.#byte(PAGE.CONTROL, CONTROL.SWITCH_MODE) & CONTROL.SWITCH_MODE_FORWARD_ENABLE)) return 0;
-    const egress = this.#forward(port, da, sa, vid);
+    const forwards = stp !== CONTROL.STP_LEARNING && (this.#byte(PAGE.CONTROL, CONTROL.SWITCH_MODE) & CONTROL.SWITCH_MODE_FORWARD_ENABLE) !== 0;
+    const cfpHits = forwards ? this.#cfpLookup(port, frame, vid, length) : 0;
+    const learnsSa = cfpHits === 0 || this.assumptions.cfpHitLearnsSa; // U6
+    if (learnsSa && !(this.#read16(PAGE.CONTROL, CONTROL.LEARNING_DISABLE) & (1 << port)) && !isMulticastMac(sa)) this.#learn(port, sa, vid);
+    if (!forwards) return 0;
+    let egress = this.#forward(port, da, sa, vid) & this.#portVlanMask(port);
+    if (cfpHits) egress = this.#applyCfp(port, egress, da, sa);
     for (let egressPort = 0; egressPort < PORT_SLOTS; egressPort++) {
       if (!(egress & (1 << egressPort))) continue;
       const outPage = PAGE.MIB_BASE + egressPort;
@@ -547,6 +822,7 @@ export class Bcm53125Model implements SpiDevice {
     this.faults.rackNeverSet = false;
     this.faults.deviceId = undefined;
     this.faults.arlStartStuck = false;
+    this.faults.cfpStartStuck = false;
   }
 
   /** Peek: every valid ARL entry in table order (a copy). */
@@ -564,6 +840,22 @@ export class Bcm53125Model implements SpiDevice {
       });
     }
     return entries;
+  }
+
+  /**
+   * Peek: every valid CFP rule (TCAM VALID bits 11, cfp §1.3) in index order, with its action words and hit counters
+   * (copies). Invalid entries are left out; cfpRule() reads any one.
+   */
+  cfpRules(): CfpRule[] {
+    const rules: CfpRule[] = [];
+    for (let entry = 0; entry < CFP.ENTRIES; entry++) if (this.#cfp.isValid(entry)) rules.push(this.#cfp.rule(entry));
+    return rules;
+  }
+
+  /** Peek: TCAM entry `index` (valid or not), its action words and hit counters. */
+  cfpRule(index: number): CfpRule & { valid: boolean } {
+    if (!Number.isInteger(index) || index < 0 || index >= CFP.ENTRIES) throw new RangeError(`CFP index must be 0..${CFP.ENTRIES - 1}, got ${index}`);
+    return { ...this.#cfp.rule(index), valid: this.#cfp.isValid(index) };
   }
 
   /** The bucket the model files MAC+VID under (assumptions.arlBucket), for tests that need colliding MACs. */
@@ -642,13 +934,14 @@ export class Bcm53125Model implements SpiDevice {
 
   /** One member of `group` for this frame (assumptions.trunkMemberIndex), or -1 when no member has link. */
   #pickMember(group: number, da: number, sa: number): number {
-    let linkUp = 0;
-    for (let port = 0; port < PORT_SLOTS; port++) if (group & (1 << port) && this.#linkUp[port]) linkUp++;
+    const allMembers = !this.assumptions.trunkSkipsLinkDownMembers; // cfp U11
+    let candidates = 0;
+    for (let port = 0; port < PORT_SLOTS; port++) if (group & (1 << port) && (allMembers || this.#linkUp[port])) candidates++;
     const hashSelect = (this.#byte(PAGE.TRUNK, TRUNK.CONTROL) & TRUNK.CONTROL_HASH_MASK) as TrunkHashSelect;
-    let index = this.assumptions.trunkMemberIndex(hashSelect, da, sa, linkUp);
+    let index = this.assumptions.trunkMemberIndex(hashSelect, da, sa, candidates);
     if (index < 0) return -1;
     for (let port = 0; port < PORT_SLOTS; port++) {
-      if (group & (1 << port) && this.#linkUp[port] && index-- === 0) return port;
+      if (group & (1 << port) && (allMembers || this.#linkUp[port]) && index-- === 0) return port;
     }
     return -1;
   }
@@ -702,11 +995,12 @@ export class Bcm53125Model implements SpiDevice {
     return egress;
   }
 
-  /** Link up, TX enabled and STP forwarding (or no STP) (§1.2 port control). */
-  #canEgress(port: number): boolean {
+  /** Link up, TX enabled and STP forwarding (or no STP, or `ignoreStp`: CFP STP_BYP) (§1.2 port control). */
+  #canEgress(port: number, ignoreStp = false): boolean {
     if (!this.#linkUp[port]) return false;
     const control = this.#byte(PAGE.CONTROL, CONTROL.PORT_CONTROL_BASE + port);
     if (control & CONTROL.PORT_TX_DISABLE) return false;
+    if (ignoreStp) return true;
     const stp = control >>> CONTROL.PORT_STP_SHIFT;
     return stp === CONTROL.STP_NONE || stp === CONTROL.STP_FORWARDING;
   }
