@@ -249,7 +249,7 @@ export class Host {
   carrierChanged(_nic: number, _up: boolean): void {}
 
   /** Addressed to this host (its MAC, broadcast or multicast) and not its own frame coming back. */
-  accepts(frame: Frame): boolean {
+  accepts(frame: Frame, _nic = 0): boolean {
     return frame.sa !== this.mac && (frame.da === this.mac || isMulticastMac(frame.da));
   }
 }
@@ -261,6 +261,11 @@ export class Host {
  */
 export class Server extends Host {
   readonly table: TrunkTable;
+  /**
+   * Take broadcasts and multicasts on one NIC only (the lowest with carrier), as the patent's driver does when the
+   * switch floods to every member (trunk mode cfp-isolated). Off: every copy that arrives is taken.
+   */
+  broadcastOnOneNic = false;
 
   constructor(network: Network, name: string, mac: number, nicCount: number, slotBits: number) {
     super(network, name, mac, nicCount);
@@ -274,6 +279,14 @@ export class Server extends Host {
   /** The NIC a frame to `da` leaves on, or -1 (NO_MEMBER: no NIC has carrier). */
   override pickNic(da: number): number {
     return this.table.memberFor(da);
+  }
+
+  override accepts(frame: Frame, nic = 0): boolean {
+    if (!super.accepts(frame, nic)) return false;
+    if (!this.broadcastOnOneNic || frame.da === this.mac) return true;
+    let first = -1;
+    for (let n = 0; n < this.nics.length && first < 0; n++) if (this.nics[n].carrier) first = n;
+    return nic === first;
   }
 
   override carrierChanged(nic: number, up: boolean): void {
@@ -564,7 +577,7 @@ export class Network {
     const now = this.now;
     if (end.kind === "nic") {
       const host = end.host;
-      host.arrivals.push({ frame, host, nic: end.nic, atMs: now, accepted: host.accepts(frame) });
+      host.arrivals.push({ frame, host, nic: end.nic, atMs: now, accepted: host.accepts(frame, end.nic) });
       return;
     }
     const node = end.node;

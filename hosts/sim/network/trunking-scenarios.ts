@@ -4,7 +4,9 @@
 // reach them only through their public commands, as the console does.
 import type { MoveMonitor, MoveMonitorSettings, MoveNotification } from "../../../modules/arl/move-monitor";
 import type { LinkMonitor, LinkMonitorSettings } from "../../../modules/link/monitor";
-import type { TrunkService } from "../../../modules/trunk/service";
+import type { TrunkMode, TrunkService } from "../../../modules/trunk/service";
+import { TrunkTable } from "../../../modules/trunk/table";
+import { macLowBits } from "../../../modules/mac";
 import type { Bcm53125Assumptions } from "../bcm53125/assumptions";
 import { VirtualClock } from "../clock";
 import { Network, type Arrival, type Flow, type Host, type Server, type SwitchNode } from "./fabric";
@@ -30,6 +32,10 @@ export interface ServiceSettings {
   interSwitchLearning?: boolean;
   /** Run the chip models under other named assumptions (hosts/sim/bcm53125/assumptions.ts). */
   assumptions?: Partial<Bcm53125Assumptions>;
+  /** How the switch follows the trunk's table (TrunkRequest.mode; default hash). */
+  mode?: TrunkMode;
+  /** The table's M (TrunkRequest.indexBits; default the mode's). */
+  indexBits?: number;
 }
 
 /** One BCM53125 switch with its firmware and services, placed in a network. */
@@ -130,6 +136,8 @@ function bringUpTrunks(network: Network, switches: TrunkingSwitch[], membersOf: 
       group: TRUNK_GROUP,
       members: membersOf(sw),
       servers: [SERVER_MAC],
+      mode: settings.mode,
+      indexBits: settings.indexBits,
       holdDownMs: settings.holdDownMs,
       interSwitchPort,
       interSwitchLearning: interSwitchPort === undefined ? undefined : settings.interSwitchLearning,
@@ -145,6 +153,9 @@ export function oneSwitchScenario(options: ScenarioOptions): TrunkingScenario {
   const settings = options.settings ?? {};
   const sw = new TrunkingSwitch(network, "switch", settings);
   const server = network.addServer("server", SERVER_MAC, options.nics, 3);
+  // With its ports in no trunk group the server gets every flood on every NIC and, as the patent's driver does, takes
+  // broadcasts and multicasts on one of them.
+  server.broadcastOnOneNic = settings.mode === "cfp-isolated";
   const nicPorts: { switch: TrunkingSwitch; port: number }[] = [];
   for (let nic = 0; nic < options.nics; nic++) {
     network.connect(server.nic(nic), sw.node.port(nic), { lengthMetres: 2 });
@@ -168,6 +179,7 @@ export function twoSwitchScenario(options: ScenarioOptions): TrunkingScenario {
   const a = new TrunkingSwitch(network, "switchA", settings);
   const b = new TrunkingSwitch(network, "switchB", settings);
   const server = network.addServer("server", SERVER_MAC, options.nics, 3);
+  server.broadcastOnOneNic = settings.mode === "cfp-isolated";
   const onA = Math.ceil(options.nics / 2);
   const nicPorts: { switch: TrunkingSwitch; port: number }[] = [];
   for (let nic = 0; nic < options.nics; nic++) {
@@ -236,4 +248,25 @@ export function modelMappedMember(sw: TrunkingSwitch, memberMask: number, da: nu
   for (let port = 0; port < 9; port++) if ((memberMask >>> port) & 1 && model.isLinkUp(port)) linkUp.push(port);
   const index = model.assumptions.trunkMemberIndex(2, da, sa, linkUp.length);
   return index < 0 ? -1 : linkUp[index];
+}
+
+/**
+ * The member the patent's table names for source MAC `sa` on a trunk of `members` with table size 2^indexBits, after
+ * `failed` members fail in that order: what a CFP-mode switch must do exactly. Computed with modules/trunk/table.ts
+ * on the board side (a fresh table), never from the firmware's state.
+ */
+export function patentTableMember(members: readonly number[], indexBits: number, failed: readonly number[], sa: number): number {
+  const table = new TrunkTable({ members, indexBits });
+  for (const port of failed) table.fail(port);
+  return table.memberAt(macLowBits(sa, indexBits));
+}
+
+/** The port a CFP rule's action sends to, read on the board side (facts §1.1 ACT_POL_DATA0 DST_MAP_IB; bit 6 = IMP), or -1. */
+export function cfpRulePort(sw: TrunkingSwitch, rule: number): number {
+  const entry = sw.managed.model.cfpRules().find((candidate) => candidate.index === rule);
+  if (!entry) return -1;
+  const map = entry.action[0] & 0x7f;
+  if (map === 0 || (map & (map - 1)) !== 0) return -1;
+  const bit = 31 - Math.clz32(map);
+  return bit === 6 ? 8 : bit;
 }
