@@ -114,6 +114,15 @@ function install(spi: SimSPI, index: number, rule: { data: number[]; mask: numbe
   writeTcam(spi, index, rule.data, rule.mask);
 }
 
+/** CFP on for port 0, MAC UDFs selected, entry 0: DA = SERVER and SA low nibble 1 -> `port`. */
+function oneRuleRig(assumptions: Partial<Bcm53125Assumptions>, port: number): Rig {
+  const r = rig(assumptions);
+  selectMacUdfs(r.spi);
+  enable(r.spi, bits(0));
+  install(r.spi, 0, macRule(SERVER, 4, 1), redirect(port));
+  return r;
+}
+
 test("TCAM and action entries write and read back byte for byte; RD_STS shows on the first read after a read and clears", () => {
   const { spi, chip } = rig();
   const data = [0x11223303, 0x44556677, 0x8899aabb, 0xccddeeff, 0x01020304, 0x0f000000, 0x30000000, 0xa5];
@@ -282,10 +291,7 @@ test("port-based VLAN masks (0x31) limit floods and unicast; reset value lets ev
 
 test("U12 both ways: the ingress port's VLAN mask drops a CFP destination unless VLAN_BYP (or the assumption says it never applies)", () => {
   for (const portVlanMasksCfpDestination of [true, false]) {
-    const { spi, chip } = rig({ portVlanMasksCfpDestination });
-    selectMacUdfs(spi);
-    enable(spi, bits(0));
-    install(spi, 0, macRule(SERVER, 4, 1), redirect(2));
+    const { spi, chip } = oneRuleRig({ portVlanMasksCfpDestination }, 2);
     writeNumber(spi, 0x31, 0, bits(1, 3, 8), 2);
     const sa = CLIENT_BASE + 1;
     assert.equal(chip.ingress(0, { da: SERVER, sa }), portVlanMasksCfpDestination ? 0 : bits(2));
@@ -310,10 +316,7 @@ test("U3 both ways: a CFP destination inside a trunk group is final (default) or
 
 test("U2 both ways: one entry with L3_FRAMING masked matches IPv4, IPv6, non-IP, LLC and tagged frames (or only its own framing)", () => {
   for (const l3FramingDontCareMatchesAllFramings of [true, false]) {
-    const { spi, chip } = rig({ l3FramingDontCareMatchesAllFramings });
-    selectMacUdfs(spi);
-    enable(spi, bits(0));
-    install(spi, 0, macRule(SERVER, 4, 1), redirect(1));
+    const { chip } = oneRuleRig({ l3FramingDontCareMatchesAllFramings }, 1);
     const sa = CLIENT_BASE + 1;
     const results = [0x0800, 0x86dd, 0x88b5, 0x0040].flatMap((ethertype) => [
       chip.ingress(0, { da: SERVER, sa, ethertype }),
@@ -365,10 +368,7 @@ test("U4 both ways: the band that applies without meters and the counter it coun
 
 test("U6 both ways: a frame that hits learns its SA (default) or not", () => {
   for (const cfpHitLearnsSa of [true, false]) {
-    const { spi, chip } = rig({ cfpHitLearnsSa });
-    selectMacUdfs(spi);
-    enable(spi, bits(0));
-    install(spi, 0, macRule(SERVER, 4, 1), redirect(1));
+    const { chip } = oneRuleRig({ cfpHitLearnsSa }, 1);
     chip.ingress(0, { da: SERVER, sa: CLIENT_BASE + 1 });
     assert.equal(chip.arlEntries().some((entry) => entry.mac === CLIENT_BASE + 1), cfpHitLearnsSa);
   }
@@ -443,10 +443,7 @@ test("U13 both ways: TCAM_RST with the CFP enabled clears (default) or is ignore
 
 test("U14 both ways: frames hitting an entry while its action is rewritten are delivered (default) or dropped", () => {
   for (const cfpActionRewriteHitless of [true, false]) {
-    const { spi, chip } = rig({ cfpActionRewriteHitless, cfpOperationMs: 0.05 });
-    selectMacUdfs(spi);
-    enable(spi, bits(0));
-    install(spi, 0, macRule(SERVER, 4, 1), redirect(1));
+    const { spi, chip } = oneRuleRig({ cfpActionRewriteHitless, cfpOperationMs: 0.05 }, 1);
     writeNumber(spi, 0xa0, 0x50, redirect(2), 4);
     writeNumber(spi, 0xa0, ACC, ACTION_WRITE, 4); // no poll yet: the write is running
     assert.equal(chip.ingress(0, { da: SERVER, sa: CLIENT_BASE + 1 }), cfpActionRewriteHitless ? bits(2) : 0);
