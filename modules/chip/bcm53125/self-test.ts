@@ -9,6 +9,7 @@
 //                    assumption holds: static entries are re-learned) or stayed on Q (it fails: they are not, and a
 //                    trunk may keep learning on its switch-to-switch port). P's receive counters must have moved,
 //                    or the result is inconclusive. While it runs, frames to that host go out of port Q.
+//   cfp ...          the CFP's UNCERTAIN facts (U1..U16): `cfp`, a Bcm53125CfpSelfTest (./cfp-self-test.ts).
 
 import type { Scheduler } from "../../clock";
 import { InvalidArgumentError, OnemacError } from "../../errors";
@@ -16,6 +17,8 @@ import { formatMac, isMac, isMulticastMac, parseMac } from "../../mac";
 import type { ArlEntry, ChipInfo, PortCounters, SwitchChip } from "../switch-chip";
 import { newArlEntry, newPortCounters } from "../switch-chip";
 import { SEARCH_ADVANCES_AFTER_RESULT_1, STATIC_ENTRY_MAY_BE_RELEARNED, type NamedAssumption } from "./assumptions";
+import { Bcm53125CfpSelfTest } from "./cfp-self-test";
+import { Bcm53125 } from "./driver";
 
 export type Verdict = "holds" | "fails" | "inconclusive";
 
@@ -57,12 +60,19 @@ export class Bcm53125SelfTest {
   readonly #entry: ArlEntry = newArlEntry();
   #running: { check: string; endsAt: number; timer: unknown; mac: number; vid: number } | undefined;
   #last: SelfTestResult | undefined;
+  /** The CFP checks (absent on a chip driver without raw CFP access). One runs at a time, with the checks here. */
+  readonly cfp: Bcm53125CfpSelfTest | undefined;
 
   constructor(options: { chip: SwitchChip; info: ChipInfo; scheduler: Scheduler; log?: (line: string) => void }) {
     this.#chip = options.chip;
     this.#info = options.info;
     this.#scheduler = options.scheduler;
     this.#log = options.log ?? (() => {});
+    const chip = options.chip;
+    this.cfp =
+      chip instanceof Bcm53125
+        ? new Bcm53125CfpSelfTest({ chip, cfp: chip.cfp, info: options.info, scheduler: options.scheduler, log: this.#log, otherBusy: () => this.#running?.check })
+        : undefined;
   }
 
   status(): SelfTestState {
@@ -77,7 +87,8 @@ export class Bcm53125SelfTest {
   }
 
   #busy(): void {
-    if (this.#running) throw new OnemacError("chip-error", `self-test ${this.#running.check} is still running`);
+    const running = this.#running?.check ?? this.cfp?.running;
+    if (running) throw new OnemacError("chip-error", `self-test ${running} is still running`);
   }
 
   /** SEARCH_ADVANCES_AFTER_RESULT_1, synchronously. */

@@ -8,6 +8,15 @@ import { FIRMWARE_VERSION, type Firmware } from "../../firmware";
 import type { PortCounters } from "../../chip/switch-chip";
 import { newPortCounters } from "../../chip/switch-chip";
 import type { SelfTestResult } from "../../chip/bcm53125/self-test";
+import {
+  CFP_PROBE_DA,
+  CFP_PROBE_SA_BASE,
+  CFP_PROBE_SA_COUNT,
+  CFP_REGISTER_CHECKS,
+  CFP_TRAFFIC_CHECKS,
+  type Bcm53125CfpSelfTest,
+  type CfpCheckName,
+} from "../../chip/bcm53125/cfp-self-test";
 import { formatMac, parseMac } from "../../mac";
 import type { PortView } from "../../ports/service";
 import type { TrunkView } from "../../trunk/service";
@@ -515,6 +524,82 @@ function selfTestStaticRelearn(args: CommandArgs, ctx: ConsoleContext, io: Conso
   release = io.hold();
 }
 
+// ---- self-test cfp (issue 9): the CFP's UNCERTAIN facts, modules/chip/bcm53125/cfp-self-test.ts ----------------------
+
+const CFP_CHECK_HELP: Readonly<Record<string, string>> = Object.freeze({
+  cfp: "The CFP's UNCERTAIN facts (shared/facts/bcm53125-cfp.md U1..U16)",
+  "byte-order": "U1: byte order inside a user-defined field",
+  framings: "U2: one rule matches IPv4, IPv6 and non-IP frames",
+  "trunk-rehash": "U3: is a CFP destination re-hashed in a trunk (mode cfp or cfp-isolated?)",
+  bands: "U4: in-band or out-band action without meters",
+  priority: "U5: lowest index wins, one hit per frame",
+  learning: "U6: source MACs are learned on a CFP hit",
+  "link-down": "U11: a trunk skips a member whose link is down",
+  "port-vlan": "U12: port-based VLAN masks apply to CFP destinations",
+  "hitless-rewrite": "U14: rewriting a live action loses no frame",
+  staging: "U7: staging registers keep their values after a write",
+  "masked-readback": "U8: the TCAM reads back data where the mask is 0",
+  "mask5-width": "U9: CFP_MASK5 stores 32 bits",
+  "tcam-reset": "U13: TCAM reset self-clears and clears the rules",
+  "poll-status": "U15: operations finish within the poll bound, data ready",
+  "udf-registers": "U16: UDF selection registers are byte-wide",
+});
+
+function cfpSelfTest(ctx: ConsoleContext): Bcm53125CfpSelfTest {
+  const cfp = ctx.firmware.selfTest.cfp;
+  if (!cfp) throw new OnemacError("chip-error", "this switch chip's driver has no CFP checks");
+  return cfp;
+}
+
+function cfpCheckTyped(args: CommandArgs, names: readonly CfpCheckName[]): CfpCheckName {
+  for (let i = 0; i < names.length; i++) if (args.has(names[i])) return names[i];
+  throw new InvalidArgumentError("name a CFP check");
+}
+
+function selfTestCfpRegisters(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json: boolean): void {
+  const result = cfpSelfTest(ctx).run(cfpCheckTyped(args, CFP_REGISTER_CHECKS));
+  if (json) return writeJson(io, result);
+  writeVerdict(io, result);
+}
+
+function selfTestCfpTraffic(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json: boolean): void {
+  const cfp = cfpSelfTest(ctx);
+  const check = cfpCheckTyped(args, CFP_TRAFFIC_CHECKS);
+  let release: (() => void) | undefined;
+  let early: SelfTestResult | undefined;
+  const finish = (result: SelfTestResult): void => {
+    if (json) writeJson(io, result);
+    else writeVerdict(io, result);
+  };
+  const request = {
+    host: args.port(),
+    targets: args.given("ports") ? args.ports() : undefined,
+    waitMs: args.given("wait") ? args.int("wait") * 1000 : undefined,
+  };
+  // Validation errors are thrown here, before the prompt is held.
+  const state = cfp.start(check, request, (result) => {
+    if (!release) {
+      early = result;
+      return;
+    }
+    const done = release;
+    release = undefined;
+    try {
+      finish(result);
+    } finally {
+      done();
+    }
+  });
+  if (early) return finish(early);
+  if (!json && state.state === "running")
+    io.write(
+      `self-test cfp ${check}: send frames to ${formatMac(CFP_PROBE_DA)} from port ${state.host} with source MACs ` +
+        `${formatMac(CFP_PROBE_SA_BASE)}..${formatMac(CFP_PROBE_SA_BASE + CFP_PROBE_SA_COUNT - 1)} for ${(request.waitMs ?? 10000) / 1000} s; ` +
+        `ports ${state.targets.join(" and ")} are the targets; the verdict follows\n`,
+    );
+  release = io.hold();
+}
+
 // ---- the command table ---------------------------------------------------------------------------------------------
 
 function spec(pattern: string, help: string, mode: CommandSpec["mode"], json: boolean, run: CommandSpec["run"], words?: Record<string, string>): CommandSpec {
@@ -550,9 +635,16 @@ export const SHOW_COMMANDS: readonly CommandSpec[] = Object.freeze([
   spec("test trunk load-balance <mac:src> [<mac:dst>]", "Which trunk member a source MAC takes", "exec", true, needsServices(testLoadBalance)),
   spec("self-test static-relearn <mac>", "Check on this chip whether static ARL entries are re-learned", "exec", true, needsServices(selfTestStaticRelearn)),
   spec("self-test arl-search", "Check on this chip that the ARL search visits every entry once", "exec", true, needsServices(selfTestArlSearch)),
-  // ---- Helper T (issue 9): `self-test cfp <name>` commands go here, in one block, e.g.
-  //   spec("self-test cfp <word:name>", "Check a CFP fact on this chip (U1..U16)", "exec", true, needsServices(selfTestCfp)),
-  // with their run functions above, beside selfTestArlSearch. Nothing else in this file needs to change for them.
+  // ---- self-test cfp (issue 9): the CFP checks, modules/chip/bcm53125/cfp-self-test.ts; run functions above --------
+  spec(`self-test cfp {${CFP_REGISTER_CHECKS.join("|")}}`, "Check a CFP register fact on this chip (no traffic needed)", "exec", true, needsServices(selfTestCfpRegisters), CFP_CHECK_HELP),
+  spec(
+    `self-test cfp {${CFP_TRAFFIC_CHECKS.join("|")}} <port> [<ports>] [wait <int:wait:1-600>]`,
+    "Check a CFP fact with probe frames a host on <port> sends (docs/hardware.md)",
+    "exec",
+    true,
+    needsServices(selfTestCfpTraffic),
+    { ...CFP_CHECK_HELP, wait: "Seconds to count probe frames (default 10)" },
+  ),
   // ---- end of the self-test cfp block
 ]);
 
