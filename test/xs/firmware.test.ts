@@ -77,6 +77,27 @@ describe("firmware on XS (xsnap) against the BCM53125 model", () => {
     assert.ok(t.xsBench.clock.now() >= 5000);
   });
 
+  it("a CFP trunk (issue 9): rules written, a member fails and only its rules move, it returns, in lockstep with Node", async () => {
+    const t = await twin();
+    await t.same("boot");
+    const configured = await t.same<{ mode: string; indexBits: number; rules?: { count: number } }>("trunk-configure", { ...SERVER_TRUNK, members: [0, 1, 2], mode: "cfp" });
+    assert.deepEqual([configured.mode, configured.indexBits, configured.rules?.count], ["cfp", 8, 256]);
+    await t.same("run", { count: 50, intervalMs: 10 });
+    const rulesBefore = t.xsBench.model.cfpRules().map((rule) => rule.action[0]);
+    t.both((model) => model.setLink(1, false));
+    await t.same("run", { count: 50, intervalMs: 10 });
+    const shown = await t.same<{ trunks: { table: number[] }[] }>("trunks-show");
+    assert.ok(!shown.trunks[0].table.includes(1), "port 1 holds no entry");
+    const rulesAfter = t.xsBench.model.cfpRules().map((rule) => rule.action[0]);
+    let moved = 0;
+    for (let i = 0; i < rulesBefore.length; i++) if (rulesAfter[i] !== rulesBefore[i]) moved++;
+    assert.equal(moved, rulesBefore.filter((action) => (action & 0x7f) === 1 << 1).length, "exactly the failed member's rules were rewritten");
+    assert.deepEqual(rulesAfter, t.nodeBench.model.cfpRules().map((rule) => rule.action[0]), "the same rules on both engines");
+    t.both((model) => model.setLink(1, true));
+    await t.same("run", { count: 300, intervalMs: 10 });
+    assert.deepEqual(t.xsBench.model.cfpRules().map((rule) => rule.action[0]), rulesBefore, "its rules came back after the hold-down");
+  });
+
   it("survives a chip power cycle and a chip that stops answering, in lockstep with Node", async () => {
     const t = await twin();
     await t.same("boot");
