@@ -128,10 +128,15 @@ export class Bcm53125 implements SwitchChip {
       throw new DeadBusError("no switch chip answers on SPI: every byte read back was 0x00 (MISO held low; check power, reset and wiring)");
   }
 
+  /**
+   * Managed mode with forwarding on, and the CFP reset (memberTable.reset(): no rule valid, enabled on no port, the
+   * member rules' UDFs selected), whether at boot or after a chip reset: the services then write their rules again.
+   */
   setup(): void {
     const mode = this.#io.read8(CTRL.PAGE, CTRL.SWITCH_MODE);
     const want = mode | CTRL.SWITCH_MODE_MANAGED | CTRL.SWITCH_MODE_FORWARD;
     if (want !== mode) this.#io.write8(CTRL.PAGE, CTRL.SWITCH_MODE, want);
+    this.memberTable.reset();
   }
 
   /**
