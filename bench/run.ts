@@ -13,6 +13,7 @@ const SUITES: Suite[] = [
   { name: "xs-console", load: () => import("./xs-console") },
   { name: "save", load: () => import("./save") },
   { name: "trunking", load: () => import("./trunking") },
+  { name: "cfp", load: () => import("./cfp") },
   { name: "linux-team", load: () => import("./linux-team") },
   { name: "lab", load: () => import("./lab") },
 ];
