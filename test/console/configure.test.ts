@@ -453,3 +453,36 @@ test("? help and completion through the interpreter follow the mode", () => {
   assert.deepEqual(console.interpreter.complete("mac-move w"), ["window"]);
   assert.deepEqual(console.interpreter.complete("no l"), ["link-debounce", "link-flap", "link-poll"]);
 });
+
+test("trunk mode: cfp and cfp-isolated program rules and show exact members; running-config replays; index-bits back to the mode's default", () => {
+  const { console, board } = configBoard();
+  const firmware = board.firmware;
+  good(console, `trunk 0-2 trk1 trunk server-mac ${SERVER}`);
+  good(console, "trunk trk1 mode cfp");
+  assert.deepEqual([console.running.trunks[0].mode, console.running.trunks[0].indexBits], ["cfp", null]);
+  let view = firmware.trunks.showTrunk(0);
+  assert.deepEqual([view.mode, view.indexBits, view.rules?.count, view.chipProgramming], ["cfp", 8, 256, "cfp-rules"]);
+  assert.deepEqual(renderRunningConfig(console.running), [`trunk 0-2 trk1 trunk server-mac ${SERVER}`, "trunk trk1 mode cfp"]);
+  good(console, "end");
+  const shown = good(console, "show trunks");
+  assert.match(shown, /CFP rules \+ group bitmap \(mode cfp\)/);
+  assert.match(shown, /exactly \(the CFP rule decides\); rules 0\.\.255/);
+  assert.doesNotMatch(shown, /predicted/);
+  assert.match(good(console, "test trunk load-balance 3c:07:54:00:00:05"), /trk1: table index 5 .* -> member port 2\n  chip: port 2, exact \(CFP rule 5 decides\)/);
+  assert.match(good(console, "show trunk distribution"), /chip programmed with CFP rules, mode cfp \(rules 0\.\.255\)/);
+  const json = JSON.parse(good(console, "show trunks | json"));
+  assert.equal(json.trunks[0].mode, "cfp");
+  assert.equal(json.trunks[0].prediction, undefined);
+  good(console, "configure terminal");
+  good(console, "trunk trk1 index-bits 5");
+  good(console, "trunk trk1 mode cfp-isolated");
+  view = firmware.trunks.showTrunk(0);
+  assert.deepEqual([view.mode, view.indexBits, view.rules?.count, view.groupMask], ["cfp-isolated", 5, 32, 0]);
+  assert.deepEqual(renderRunningConfig(console.running), [`trunk 0-2 trk1 trunk server-mac ${SERVER} index-bits 5`, "trunk trk1 mode cfp-isolated"]);
+  good(console, "no trunk trk1 index-bits");
+  assert.equal(firmware.trunks.showTrunk(0).indexBits, 8);
+  bad(console, "trunk trk1 mode lacp", /^% /m);
+  good(console, "trunk trk1 mode hash");
+  assert.equal(firmware.trunks.showTrunk(0).indexBits, 3);
+  assert.deepEqual(renderRunningConfig(console.running), [`trunk 0-2 trk1 trunk server-mac ${SERVER}`]);
+});
