@@ -3,13 +3,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  clearField,
   decodeActionPort,
   decodeMemberMatch,
   encodeActionPort,
   encodeMemberMatch,
+  getField,
   isCfpPort,
+  MASK_WORDS,
   MEMBER_RULE_UDF_OFFSETS,
   newTcamEntry,
+  putField,
+  udfKeyBit,
   udfRegisterValue,
 } from "../../modules/chip/bcm53125/cfp-rules";
 import { newMemberRule } from "../../modules/chip/switch-chip";
@@ -92,5 +97,20 @@ describe("BCM53125 CFP member rules: actions (facts §3 'Action for egress port 
 
   it("ports a destination map can name: 0-5 and 8", () => {
     assert.deepEqual([-1, 0, 5, 6, 7, 8, 9, 1.5].map(isCfpPort), [false, true, true, false, false, true, false, false]);
+  });
+});
+
+describe("BCM53125 CFP key fields", () => {
+  it("put, get and clear a 16-bit field that straddles two words (UDF x1 = D0[31:24] + D1[7:0])", () => {
+    const words = newTcamEntry();
+    putField(words, MASK_WORDS, udfKeyBit(1), 0xabcd);
+    assert.equal(words[8] >>> 24, 0xcd);
+    assert.equal(words[9] & 0xff, 0xab);
+    assert.equal(getField(words, MASK_WORDS, udfKeyBit(1)), 0xabcd);
+    words[8] |= 0x00ffff00;
+    words[9] |= 0xffffff00;
+    clearField(words, MASK_WORDS, udfKeyBit(1));
+    assert.equal(hex32(words[8]), "0x00ffff00");
+    assert.equal(hex32(words[9]), "0xffffff00");
   });
 });

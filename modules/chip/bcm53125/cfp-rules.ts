@@ -55,24 +55,36 @@ function macPair(mac: number, offset: number): number {
 /**
  * Key bit where UDF `n` starts: UDF x0 = key [23:8], then 16 bits per UDF (CFP facts §1.3 table: [39:24], [55:40] ...).
  */
-function udfKeyBit(n: number): number {
+export function udfKeyBit(n: number): number {
   return CFP_KEY.UDF0_SHIFT + 16 * n;
 }
 
-/** ORs a 16-bit field into the words starting at `base` of `words`, at key bit `bit` (it may straddle two words). */
-function putField(words: Uint32Array, base: number, bit: number, value: number): void {
+// 16-bit key fields at key bit `bit` of the words starting at `base` (0 = data, MASK_WORDS = mask); a field may
+// straddle two words (UDF x1 = D0[31:24] + D1[7:0], CFP facts §1.3).
+
+/** ORs a 16-bit field into a TCAM entry buffer. */
+export function putField(words: Uint32Array, base: number, bit: number, value: number): void {
   const word = bit >>> 5;
   const shift = bit & 31;
   words[base + word] |= value << shift;
   if (shift > 16) words[base + word + 1] |= value >>> (32 - shift);
 }
 
-function getField(words: Uint32Array, base: number, bit: number): number {
+/** Reads a 16-bit field of a TCAM entry buffer. */
+export function getField(words: Uint32Array, base: number, bit: number): number {
   const word = bit >>> 5;
   const shift = bit & 31;
   let value = words[base + word] >>> shift;
   if (shift > 16) value |= words[base + word + 1] << (32 - shift);
   return value & 0xffff;
+}
+
+/** Clears a 16-bit field of a TCAM entry buffer. */
+export function clearField(words: Uint32Array, base: number, bit: number): void {
+  const word = bit >>> 5;
+  const shift = bit & 31;
+  words[base + word] &= ~(0xffff << shift);
+  if (shift > 16) words[base + word + 1] &= ~(0xffff >>> (32 - shift));
 }
 
 /**
