@@ -133,3 +133,72 @@ export const CFP_ASSUMPTIONS: readonly NamedAssumption[] = Object.freeze([
   CFP_RESET_BITS_SELF_CLEAR,
   CFP_DONE_MEANS_DATA_READY,
 ]);
+
+// The CFP facts the self-tests (./cfp-self-test.ts) decide on a real board, beyond those the driver depends on above.
+
+/** U3: trunk mode "cfp" depends on it; "cfp-isolated" does not. */
+export const CFP_DESTINATION_NOT_REHASHED: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_DESTINATION_NOT_REHASHED",
+  statement: "a CFP destination naming one member of a trunk group is final: the trunk hash does not pick another member",
+  source: "shared/facts/bcm53125-cfp.md §4 Trunk and §5 U3 (UNCERTAIN); trunk mode cfp depends on it, cfp-isolated does not",
+});
+/** U4: the firmware writes both bands alike, but reads the in-band hit counter. */
+export const CFP_IN_BAND_WITHOUT_METERS: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_IN_BAND_WITHOUT_METERS",
+  statement: "with no meter set up, the in-band action (CHANGE_FWRD_MAP_IB, DST_MAP_IB) and the in-band hit counter apply",
+  source: "shared/facts/bcm53125-cfp.md §4 Meters and §5 U4 (UNCERTAIN); rules set both bands alike, hit counts read RATE_INBAND",
+});
+/** U5: a member rule must win over any other rule below it (and lose to none above it unless meant to). */
+export const CFP_LOWEST_INDEX_WINS: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_LOWEST_INDEX_WINS",
+  statement: "one CFP hit per frame: the lowest-index matching entry, across slices",
+  source: "shared/facts/bcm53125-cfp.md §2 Priority and §5 U5 (UNCERTAIN, inferred from the SDK's ordering)",
+});
+/** U6: the trunk service keeps learning as without the CFP (server MAC pinned statically, clients learned). */
+export const CFP_HIT_LEARNS_SA: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_HIT_LEARNS_SA",
+  statement: "a frame that hits a CFP rule still has its source MAC learned on its ingress port",
+  source: "shared/facts/bcm53125-cfp.md §4 Learning and §5 U6 (UNCERTAIN: the action word has no learn bit)",
+});
+/** U7, strong form (the firmware needs only CFP_WRITE_KEEPS_OR_ZEROES_STAGING). */
+export const CFP_STAGING_PERSISTS: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_STAGING_PERSISTS",
+  statement: "CFP_DATAk/CFP_MASKk keep the values written after a write operation (a failover could then skip unchanged words)",
+  source: "shared/facts/bcm53125-cfp.md §5 U7 (UNCERTAIN); the firmware relies only on BCM53125_CFP_WRITE_KEEPS_OR_ZEROES_STAGING",
+});
+/** U8: the firmware writes data pre-masked, so it works either way; the simulator needs the answer. */
+export const CFP_TCAM_KEEPS_MASKED_OUT_DATA: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_TCAM_KEEPS_MASKED_OUT_DATA",
+  statement: "the TCAM reads back data bits where the mask is 0 as written (not data AND mask)",
+  source: "shared/facts/bcm53125-cfp.md §5 U8 (UNCERTAIN); the firmware writes data pre-masked, so it works either way",
+});
+/** U9. */
+export const CFP_MASK5_FULL_WIDTH: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_MASK5_FULL_WIDTH",
+  statement: "CFP_MASK5 stores all 32 bits (the MDK text says [24:0]), so the rules' UDF1..3 valid bits are compared",
+  source: "shared/facts/bcm53125-cfp.md §1.1 and §5 U9 (UNCERTAIN); if not, those valid bits are don't-care, which the rules tolerate",
+});
+/** U11: the firmware removes a down member from the group anyway; this decides what is lost before it does. */
+export const TRUNK_SKIPS_LINK_DOWN_MEMBERS: NamedAssumption = Object.freeze({
+  name: "BCM53125_TRUNK_SKIPS_LINK_DOWN_MEMBERS",
+  statement: "a trunk group whose member has link down hashes frames over the link-up members only (none lost before the firmware edits the group)",
+  source: "shared/facts/bcm53125-cfp.md §4 Trunk and §5 U11 (UNCERTAIN)",
+});
+/** U12. */
+export const CFP_DESTINATION_OBEYS_PORT_VLAN: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_DESTINATION_OBEYS_PORT_VLAN",
+  statement: "the ingress port's port-based VLAN mask (page 0x31) also masks a CFP destination unless the action sets VLAN_BYP",
+  source: "shared/facts/bcm53125-cfp.md §4 VLAN and §5 U12 (UNCERTAIN); rules keep VLAN_BYP = 0, clients' masks include every member",
+});
+/** U14: a failover rewrites live action entries. */
+export const CFP_ACTION_REWRITE_HITLESS: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_ACTION_REWRITE_HITLESS",
+  statement: "rewriting a live rule's action loses and duplicates no frame that hits it",
+  source: "shared/facts/bcm53125-cfp.md §5 U14 (UNCERTAIN); failover rewrites only action words",
+});
+/** U16: the firmware writes UDF selections with 8-bit accesses only. */
+export const CFP_UDF_BYTE_REGISTERS: NamedAssumption = Object.freeze({
+  name: "BCM53125_CFP_UDF_BYTE_REGISTERS",
+  statement: "each UDF selection register is one byte: an 8-bit write changes it and no neighbour, and reads back as written",
+  source: "shared/facts/bcm53125-cfp.md §1.2 and §5 U16 (UNCERTAIN); the firmware uses 8-bit accesses only",
+});

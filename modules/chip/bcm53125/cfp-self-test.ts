@@ -22,91 +22,28 @@ import { formatMac } from "../../mac";
 import type { ArlEntry, ChipInfo, PortCounters, SwitchChip, TrunkConfig } from "../switch-chip";
 import { newArlEntry, newPortCounters } from "../switch-chip";
 import {
+  CFP_ACTION_REWRITE_HITLESS,
+  CFP_DESTINATION_NOT_REHASHED,
+  CFP_DESTINATION_OBEYS_PORT_VLAN,
   CFP_DONE_MEANS_DATA_READY,
+  CFP_HIT_LEARNS_SA,
+  CFP_IN_BAND_WITHOUT_METERS,
+  CFP_LOWEST_INDEX_WINS,
+  CFP_MASK5_FULL_WIDTH,
   CFP_ONE_RULE_ALL_FRAMINGS,
   CFP_RESET_BITS_SELF_CLEAR,
+  CFP_STAGING_PERSISTS,
+  CFP_TCAM_KEEPS_MASKED_OUT_DATA,
+  CFP_UDF_BYTE_REGISTERS,
   CFP_UDF_FIRST_BYTE_HIGH,
   CFP_WRITE_KEEPS_OR_ZEROES_STAGING,
+  TRUNK_SKIPS_LINK_DOWN_MEMBERS,
   type NamedAssumption,
 } from "./assumptions";
 import type { Bcm53125Cfp } from "./cfp";
-import { encodeActionPort, encodeMemberMatch, MASK_WORDS, newTcamEntry, udfRegisterValue, MEMBER_RULE_UDF_OFFSETS } from "./cfp-rules";
+import { clearField, encodeActionPort, encodeMemberMatch, getField, MASK_WORDS, MEMBER_RULE_UDF_OFFSETS, newTcamEntry, putField, udfRegisterValue } from "./cfp-rules";
 import { CFP, CFP_ACTION, CFP_KEY } from "./registers";
 import type { SelfTestResult, Verdict } from "./self-test";
-
-// ---- named assumptions the checks decide that ./assumptions.ts does not (yet) name ---------------------------------
-// (The firmware's CFP assumptions it depends on for its key layout, init and polls are imported above.)
-
-function assumption(name: string, statement: string, source: string): NamedAssumption {
-  return Object.freeze({ name, statement, source });
-}
-
-/** U3: trunk mode "cfp" depends on it; "cfp-isolated" does not. */
-export const CFP_DESTINATION_NOT_REHASHED = assumption(
-  "BCM53125_CFP_DESTINATION_NOT_REHASHED",
-  "a CFP destination naming one member of a trunk group is final: the trunk hash does not pick another member",
-  "shared/facts/bcm53125-cfp.md §4 Trunk and §5 U3 (UNCERTAIN); trunk mode cfp depends on it, cfp-isolated does not",
-);
-/** U4: the firmware writes both bands alike, but reads the in-band hit counter. */
-export const CFP_IN_BAND_WITHOUT_METERS = assumption(
-  "BCM53125_CFP_IN_BAND_WITHOUT_METERS",
-  "with no meter set up, the in-band action (CHANGE_FWRD_MAP_IB, DST_MAP_IB) and the in-band hit counter apply",
-  "shared/facts/bcm53125-cfp.md §4 Meters and §5 U4 (UNCERTAIN); rules set both bands alike, hit counts read RATE_INBAND",
-);
-/** U5: a member rule must win over any other rule below it (and lose to none above it unless meant to). */
-export const CFP_LOWEST_INDEX_WINS = assumption(
-  "BCM53125_CFP_LOWEST_INDEX_WINS",
-  "one CFP hit per frame: the lowest-index matching entry, across slices",
-  "shared/facts/bcm53125-cfp.md §2 Priority and §5 U5 (UNCERTAIN, inferred from the SDK's ordering)",
-);
-/** U6: the trunk service keeps learning as without the CFP (server MAC pinned statically, clients learned). */
-export const CFP_HIT_LEARNS_SA = assumption(
-  "BCM53125_CFP_HIT_LEARNS_SA",
-  "a frame that hits a CFP rule still has its source MAC learned on its ingress port",
-  "shared/facts/bcm53125-cfp.md §4 Learning and §5 U6 (UNCERTAIN: the action word has no learn bit)",
-);
-/** U7, strong form (the firmware needs only CFP_WRITE_KEEPS_OR_ZEROES_STAGING). */
-export const CFP_STAGING_PERSISTS = assumption(
-  "BCM53125_CFP_STAGING_PERSISTS",
-  "CFP_DATAk/CFP_MASKk keep the values written after a write operation (a failover could then skip unchanged words)",
-  "shared/facts/bcm53125-cfp.md §5 U7 (UNCERTAIN); the firmware relies only on BCM53125_CFP_WRITE_KEEPS_OR_ZEROES_STAGING",
-);
-/** U8: the firmware writes data pre-masked, so it works either way; the simulator needs the answer. */
-export const CFP_TCAM_KEEPS_MASKED_OUT_DATA = assumption(
-  "BCM53125_CFP_TCAM_KEEPS_MASKED_OUT_DATA",
-  "the TCAM reads back data bits where the mask is 0 as written (not data AND mask)",
-  "shared/facts/bcm53125-cfp.md §5 U8 (UNCERTAIN); the firmware writes data pre-masked, so it works either way",
-);
-/** U9. */
-export const CFP_MASK5_FULL_WIDTH = assumption(
-  "BCM53125_CFP_MASK5_FULL_WIDTH",
-  "CFP_MASK5 stores all 32 bits (the MDK text says [24:0]), so the rules' UDF1..3 valid bits are compared",
-  "shared/facts/bcm53125-cfp.md §1.1 and §5 U9 (UNCERTAIN); if not, those valid bits are don't-care, which the rules tolerate",
-);
-/** U11: the firmware removes a down member from the group anyway; this decides what is lost before it does. */
-export const TRUNK_SKIPS_LINK_DOWN_MEMBERS = assumption(
-  "BCM53125_TRUNK_SKIPS_LINK_DOWN_MEMBERS",
-  "a trunk group whose member has link down hashes frames over the link-up members only (none lost before the firmware edits the group)",
-  "shared/facts/bcm53125-cfp.md §4 Trunk and §5 U11 (UNCERTAIN)",
-);
-/** U12. */
-export const CFP_DESTINATION_OBEYS_PORT_VLAN = assumption(
-  "BCM53125_CFP_DESTINATION_OBEYS_PORT_VLAN",
-  "the ingress port's port-based VLAN mask (page 0x31) also masks a CFP destination unless the action sets VLAN_BYP",
-  "shared/facts/bcm53125-cfp.md §4 VLAN and §5 U12 (UNCERTAIN); rules keep VLAN_BYP = 0, clients' masks include every member",
-);
-/** U14: a failover rewrites live action entries. */
-export const CFP_ACTION_REWRITE_HITLESS = assumption(
-  "BCM53125_CFP_ACTION_REWRITE_HITLESS",
-  "rewriting a live rule's action loses and duplicates no frame that hits it",
-  "shared/facts/bcm53125-cfp.md §5 U14 (UNCERTAIN); failover rewrites only action words",
-);
-/** U16: the firmware writes UDF selections with 8-bit accesses only. */
-export const CFP_UDF_BYTE_REGISTERS = assumption(
-  "BCM53125_CFP_UDF_BYTE_REGISTERS",
-  "each UDF selection register is one byte: an 8-bit write changes it and no neighbour, and reads back as written",
-  "shared/facts/bcm53125-cfp.md §1.2 and §5 U16 (UNCERTAIN); the firmware uses 8-bit accesses only",
-);
 
 // ---- probe frames (docs/hardware.md tells the user how to send them) -------------------------------------------
 
@@ -208,33 +145,11 @@ function swapUdfBytes(entry: Uint32Array): void {
   for (let n = 0; n < 4; n++) {
     const bit = CFP_KEY.UDF0_SHIFT + 16 * n;
     for (let base = 0; base <= MASK_WORDS; base += MASK_WORDS) {
-      const value = getField16(entry, base, bit);
-      clearField16(entry, base, bit);
-      putField16(entry, base, bit, ((value & 0xff) << 8) | (value >>> 8));
+      const value = getField(entry, base, bit);
+      clearField(entry, base, bit);
+      putField(entry, base, bit, ((value & 0xff) << 8) | (value >>> 8));
     }
   }
-}
-
-function getField16(words: Uint32Array, base: number, bit: number): number {
-  const word = bit >>> 5;
-  const shift = bit & 31;
-  let value = words[base + word] >>> shift;
-  if (shift > 16) value |= words[base + word + 1] << (32 - shift);
-  return value & 0xffff;
-}
-
-function clearField16(words: Uint32Array, base: number, bit: number): void {
-  const word = bit >>> 5;
-  const shift = bit & 31;
-  words[base + word] &= ~(0xffff << shift);
-  if (shift > 16) words[base + word + 1] &= ~(0xffff >>> (32 - shift));
-}
-
-function putField16(words: Uint32Array, base: number, bit: number, value: number): void {
-  const word = bit >>> 5;
-  const shift = bit & 31;
-  words[base + word] |= value << shift;
-  if (shift > 16) words[base + word + 1] |= value >>> (32 - shift);
 }
 
 interface Session {
