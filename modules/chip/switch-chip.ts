@@ -33,11 +33,6 @@ export interface TrunkCapabilities {
   maxMembers: number;
   hashes: readonly TrunkHash[];
   /**
-   * Entries of a writable member-selection table indexed by source-MAC bits (0 = none: the chip picks the member
-   * by a fixed function of its own, and the firmware can only choose the member set).
-   */
-  writableTableEntries: number;
-  /**
    * For a chip without a writable table: the named assumption its `predictMember` follows (e.g.
    * "BCM53125_TRUNK_MEMBER_BY_SA_LOW_BITS: low 3 bits of the SA, modulo ..."), printed beside every prediction.
    */
@@ -194,12 +189,6 @@ export interface SwitchChip {
    * `TrunkCapabilities.memberPrediction`; -1 for an empty mask. Reads no register: a prediction, never a measurement.
    */
   predictMember?(sa: number, memberMask: number): number;
-  /**
-   * Deprecated, superseded by `memberTable` (no driver implements it): writes one group's member-selection table,
-   * `entries[i]` = member port for SA index i, `entries.length === writableTableEntries`. Kept only until the trunk
-   * service stops testing for it; new code uses `memberTable`.
-   */
-  writeTrunkTable?(group: number, entries: ArrayLike<number>): void;
 
   /**
    * Optional: a table of match rules that can carry the patent's member table in the chip itself (BCM53125: the CFP,

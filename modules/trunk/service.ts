@@ -1,11 +1,9 @@
 // Trunk service: trunks toward servers as US6151297 describes them, on whatever the chip can express.
 //
 // For each trunk the service keeps the patent's table (./table.ts) as the truth about which member should carry
-// which source MACs, and programs the chip with the nearest it can do:
-//   * a chip with a writable member-selection table of the same size (TrunkCapabilities.writableTableEntries) gets
-//     the table itself (SwitchChip.writeTrunkTable; no such driver yet);
-//   * a chip without one (BCM53125, facts §1.4) gets the group bitmap of the members in service, MAC trunking
-//     enabled with hash = SA, and picks the member by its own fixed function. What that function is on the BCM53125
+// which source MACs, and programs the chip with what its mode can express. In mode "hash" (below) the chip gets the
+// group bitmap of the members in service, MAC trunking enabled with hash = SA, and picks the member by its own fixed
+// function (BCM53125, facts §1.4). What that function is on the BCM53125
 //     is a named assumption (modules/chip/bcm53125/assumptions.ts); the service prints its predictions labelled as
 //     such, beside the port counters it measures.
 // On every chip: each trunked server's MAC is a static ARL entry toward the trunk (facts §1.3 "Add static entry",
@@ -149,7 +147,7 @@ export interface TrunkView {
   /** Port the servers' static ARL entries point at (a member in service), -1 when none is. */
   anchorPort: number;
   /** How the chip follows the table: "table written", "group bitmap + hash SA (no writable table)", or CFP rules. */
-  chipProgramming: "table" | "group-bitmap" | "cfp-rules";
+  chipProgramming: "group-bitmap" | "cfp-rules";
   /** CFP modes: where the rules are. */
   rules?: TrunkRulesView;
   memberPorts: TrunkMemberView[];
@@ -676,18 +674,13 @@ export class TrunkService {
 
   // ---- chip programming --------------------------------------------------------------------------------------
 
-  #tableWritable(trunk: Trunk): boolean {
-    return this.#info.trunk.writableTableEntries === trunk.table.size && typeof this.#chip.writeTrunkTable === "function";
-  }
-
   /**
-   * Group bitmap (facts §1.4: 0x32/0x10 + 2 * group) = members in service; the table too where the chip takes one.
+   * Group bitmap (facts §1.4: 0x32/0x10 + 2 * group) = members in service.
    * In mode cfp-isolated the group stays empty (written so by #programModeAndMembers); only the record changes.
    */
   #writeMembers(trunk: Trunk): void {
     const mask = trunk.table.upMask;
     if (trunk.mode !== "cfp-isolated") {
-      if (this.#tableWritable(trunk)) this.#chip.writeTrunkTable!(trunk.group, trunk.table.entries());
       this.#chip.setTrunkMembers(trunk.group, mask);
     }
     trunk.programmedMask = mask;
@@ -1039,7 +1032,7 @@ export class TrunkService {
     if (isCfp(trunk)) return undefined; // the rules decide: the table is exact
     const chip = this.#chip;
     const assumption = this.#info.trunk.memberPrediction;
-    if (this.#info.trunk.writableTableEntries > 0 || typeof chip.predictMember !== "function" || !assumption) return undefined;
+    if (typeof chip.predictMember !== "function" || !assumption) return undefined;
     if (this.#hash !== "sa") return undefined; // the named assumption describes the SA hash only
     return {
       predict: (sa, mask) => chip.predictMember!(sa, mask),
@@ -1088,7 +1081,7 @@ export class TrunkService {
       programmedMask: trunk.programmedMask,
       groupMask: trunk.mode === "cfp-isolated" ? 0 : trunk.programmedMask,
       anchorPort: trunk.programmedMask === 0 ? -1 : trunk.anchor,
-      chipProgramming: isCfp(trunk) ? "cfp-rules" : this.#tableWritable(trunk) ? "table" : "group-bitmap",
+      chipProgramming: isCfp(trunk) ? "cfp-rules" : "group-bitmap",
       memberPorts,
       table: table.entries(),
       homeTable,

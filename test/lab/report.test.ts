@@ -91,7 +91,7 @@ export function reportFixture(): LabReportData {
     loadBalance: "sa",
     indexBits: 3,
     tableSize: 8,
-    chipProgramming: "hash" as TrunkDistribution["chipProgramming"],
+    chipProgramming: "group-bitmap" as TrunkDistribution["chipProgramming"],
     prediction: { label: "BCM53125 SA hash, low 2 bits (assumed)", saBits: 2 },
     load: { measured: "", estimate: "", totalTxFrames: 0, unattributedTxFrames: 0 },
     buckets: Array.from({ length: 8 }, (_, index) => ({

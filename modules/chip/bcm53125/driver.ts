@@ -65,7 +65,6 @@ const INFO: ChipInfo = Object.freeze({
     groups: TRUNK.GROUPS,
     maxMembers: TRUNK.MAX_MEMBERS,
     hashes: Object.freeze(["da+sa", "da", "sa"] as TrunkHash[]),
-    writableTableEntries: 0, // facts §1.4: no per-bucket table, only group bitmaps
     memberPrediction: TRUNK_MEMBER_BY_SA_LOW_BITS,
   }),
 });

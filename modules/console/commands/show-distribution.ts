@@ -286,7 +286,6 @@ export function writeDistribution(io: ConsoleIo, d: TrunkDistribution): void {
 }
 
 function chipText(d: TrunkDistribution): string {
-  if (d.chipProgramming === "table") return "the table itself";
   if (d.chipProgramming === "group-bitmap") return "the group bitmap and its own hash";
   const rules = d.rules;
   const where = rules && rules.count > 0 ? `rules ${rules.first}..${rules.first + rules.count - 1}` : "no rule yet (no server MAC flagged)";

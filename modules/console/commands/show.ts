@@ -278,7 +278,6 @@ function showTrunks(_args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json
 }
 
 function trunkChipText(t: TrunkView): string {
-  if (t.chipProgramming === "table") return "table written";
   if (t.chipProgramming === "group-bitmap") return "group bitmap + own hash (no writable table)";
   return t.mode === "cfp-isolated" ? "CFP rules, no trunk group (mode cfp-isolated)" : "CFP rules + group bitmap (mode cfp)";
 }
