@@ -496,16 +496,24 @@ function selfTestArlSearch(_args: CommandArgs, ctx: ConsoleContext, io: ConsoleI
   writeVerdict(io, result);
 }
 
-function selfTestStaticRelearn(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json: boolean): void {
-  const selfTest = ctx.firmware.selfTest;
+/**
+ * Runs a self-test that answers through a callback, now or after a while: `start` begins it (validation errors are
+ * thrown there, before the prompt is held) and hands it the callback; a verdict given at once is written at once,
+ * otherwise `announce` says what is running (text output only) and the prompt is held until the verdict is written.
+ */
+function runHeldSelfTest<State extends { state: string }>(
+  io: ConsoleIo,
+  json: boolean,
+  start: (done: (result: SelfTestResult) => void) => State,
+  announce: (state: Extract<State, { state: "running" }>) => void,
+): void {
   let release: (() => void) | undefined;
   let early: SelfTestResult | undefined;
   const finish = (result: SelfTestResult): void => {
     if (json) writeJson(io, result);
     else writeVerdict(io, result);
   };
-  // Validation errors are thrown here, before the prompt is held.
-  const state = selfTest.startStaticRelearn({ mac: args.mac() }, (result) => {
+  const state = start((result) => {
     if (!release) {
       early = result;
       return;
@@ -519,8 +527,18 @@ function selfTestStaticRelearn(args: CommandArgs, ctx: ConsoleContext, io: Conso
     }
   });
   if (early) return finish(early);
-  if (!json && state.state === "running") io.write(`self-test static-relearn: running for ${formatDuration(state.endsInMs)}; the verdict follows\n`);
+  if (!json && state.state === "running") announce(state as Extract<State, { state: "running" }>);
   release = io.hold();
+}
+
+function selfTestStaticRelearn(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json: boolean): void {
+  const selfTest = ctx.firmware.selfTest;
+  runHeldSelfTest(
+    io,
+    json,
+    (done) => selfTest.startStaticRelearn({ mac: args.mac() }, done),
+    (state) => io.write(`self-test static-relearn: running for ${formatDuration(state.endsInMs)}; the verdict follows\n`),
+  );
 }
 
 // ---- self-test cfp (issue 9): the CFP's UNCERTAIN facts, modules/chip/bcm53125/cfp-self-test.ts ----------------------
@@ -564,39 +582,22 @@ function selfTestCfpRegisters(args: CommandArgs, ctx: ConsoleContext, io: Consol
 function selfTestCfpTraffic(args: CommandArgs, ctx: ConsoleContext, io: ConsoleIo, json: boolean): void {
   const cfp = cfpSelfTest(ctx);
   const check = cfpCheckTyped(args, CFP_TRAFFIC_CHECKS);
-  let release: (() => void) | undefined;
-  let early: SelfTestResult | undefined;
-  const finish = (result: SelfTestResult): void => {
-    if (json) writeJson(io, result);
-    else writeVerdict(io, result);
-  };
   const request = {
     host: args.port(),
     targets: args.given("ports") ? args.ports() : undefined,
     waitMs: args.given("wait") ? args.int("wait") * 1000 : undefined,
   };
-  // Validation errors are thrown here, before the prompt is held.
-  const state = cfp.start(check, request, (result) => {
-    if (!release) {
-      early = result;
-      return;
-    }
-    const done = release;
-    release = undefined;
-    try {
-      finish(result);
-    } finally {
-      done();
-    }
-  });
-  if (early) return finish(early);
-  if (!json && state.state === "running")
-    io.write(
-      `self-test cfp ${check}: send frames to ${formatMac(CFP_PROBE_DA)} from port ${state.host} with source MACs ` +
-        `${formatMac(CFP_PROBE_SA_BASE)}..${formatMac(CFP_PROBE_SA_BASE + CFP_PROBE_SA_COUNT - 1)} for ${(request.waitMs ?? 10000) / 1000} s; ` +
-        `ports ${state.targets.join(" and ")} are the targets; the verdict follows\n`,
-    );
-  release = io.hold();
+  runHeldSelfTest(
+    io,
+    json,
+    (done) => cfp.start(check, request, done),
+    (state) =>
+      io.write(
+        `self-test cfp ${check}: send frames to ${formatMac(CFP_PROBE_DA)} from port ${state.host} with source MACs ` +
+          `${formatMac(CFP_PROBE_SA_BASE)}..${formatMac(CFP_PROBE_SA_BASE + CFP_PROBE_SA_COUNT - 1)} for ${(request.waitMs ?? 10000) / 1000} s; ` +
+          `ports ${state.targets.join(" and ")} are the targets; the verdict follows\n`,
+      ),
+  );
 }
 
 // ---- the command table ---------------------------------------------------------------------------------------------
