@@ -28,6 +28,7 @@ export async function run(): Promise<Row[]> {
       throughputSeconds: THROUGHPUT_SECONDS,
       indexBits: 3,
       serverBackend: "auto",
+      trunkMode: "hash",
       reportPath: join(folder, "report.html"),
       print: (line) => process.stderr.write(`lab: ${line}\n`),
       live: null,

@@ -15,6 +15,8 @@ const USAGE = `usage: npm run lab -- [options]      (as root: it makes network n
   --rate KBPS          kilobytes per second each connection sends each way (default 500; 0: as fast as TCP goes)
   --throughput S       seconds of bulk TCP through a Linux bridge, then through the simulated switch (default 0: skip)
   --index-bits M       M of both tables (2^M entries; default 3)
+  --trunk-mode MODE    how the switches follow the patent's table: hash (the chip's own trunk hash; default),
+                       cfp (CFP rules beside the trunk group: exact) or cfp-isolated (CFP rules, no trunk group)
   --server-backend B   onemac-team's backend: auto (the kernel team driver where the kernel has it, else
                        userspace; default), userspace or team
   --report FILE        where the HTML report goes (default lab-report/onemac-lab-<time>.html)
@@ -41,6 +43,7 @@ export function parseLabArguments(argv: readonly string[], now = new Date()): Om
     throughputSeconds: 0,
     indexBits: 3,
     serverBackend: "auto" as "auto" | "userspace" | "team",
+    trunkMode: "hash" as "hash" | "cfp" | "cfp-isolated",
     reportPath: resolve("lab-report", `onemac-lab-${stamp}.html`),
     summaryPath: null as string | null,
     plain: !process.stdout.isTTY,
@@ -77,6 +80,12 @@ export function parseLabArguments(argv: readonly string[], now = new Date()): Om
         const backend = value();
         if (backend !== "auto" && backend !== "userspace" && backend !== "team") throw new UsageError(`--server-backend takes auto, userspace or team, not ${JSON.stringify(backend ?? "")}`);
         parsed.serverBackend = backend;
+        break;
+      }
+      case "--trunk-mode": {
+        const mode = value();
+        if (mode !== "hash" && mode !== "cfp" && mode !== "cfp-isolated") throw new UsageError(`--trunk-mode takes hash, cfp or cfp-isolated, not ${JSON.stringify(mode ?? "")}`);
+        parsed.trunkMode = mode;
         break;
       }
       case "--report": {

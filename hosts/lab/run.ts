@@ -38,6 +38,8 @@ export interface LabOptions {
   indexBits: number;
   /** The server team's backend (onemac-team's `backend`). */
   serverBackend: "auto" | "userspace" | "team";
+  /** How the switches follow the patent's table: their own trunk hash, or CFP rules (`trunk trk1 mode`). */
+  trunkMode: "hash" | "cfp" | "cfp-isolated";
   reportPath: string;
   /** Where the lab tells what it does (one line per call) and the live view (whole screen). */
   print: (line: string) => void;
@@ -179,6 +181,9 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
       address: `${SERVER_IP}/24`,
       slotBits: options.indexBits,
       backend: options.serverBackend,
+      // In mode cfp-isolated the switch floods to every member (no trunk group): the server takes broadcasts on one,
+      // as the patent's driver does. A trunk group sends each broadcast down one member of its own choosing instead.
+      broadcastReceive: options.trunkMode === "cfp-isolated" ? "designated" : "all",
     });
     await team.up();
     const chosen = await team.status();
@@ -260,6 +265,7 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
         "configure",
         `hostname lab-switch-${sw.switchId}`,
         `trunk ${members.join(",")} trk1 trunk`,
+        `trunk trk1 mode ${options.trunkMode}`,
         `trunk trk1 index-bits ${options.indexBits}`,
         `server-mac ${SERVER_MAC} trk1`,
         ...(interSwitch >= 0 ? [`trunk trk1 inter-switch-port ${interSwitch}`] : []),

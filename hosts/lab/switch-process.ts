@@ -208,8 +208,11 @@ class SwitchProcess {
     }
     const da = frame.readUIntBE(0, 6);
     const sa = frame.readUIntBE(6, 6);
-    const vid = length >= 16 && frame.readUInt16BE(12) === ETHERTYPE_VLAN ? frame.readUInt16BE(14) & 0xfff : 0;
-    const egress = this.#model.ingress(ingress, { da, sa, vid, length: length + FCS_BYTES });
+    const tagged = length >= 18 && frame.readUInt16BE(12) === ETHERTYPE_VLAN;
+    const vid = tagged ? frame.readUInt16BE(14) & 0xfff : 0;
+    // The CFP reads the frame's own bytes (framing, tags, any UDF offset), as the chip would.
+    const ethertype = frame.readUInt16BE(tagged ? 16 : 12);
+    const egress = this.#model.ingress(ingress, { da, sa, vid, tagged, ethertype, bytes: frame.subarray(0, length), length: length + FCS_BYTES });
     if ((egress & 0x1f) === 0) this.#framesFiltered++;
     let single = -1;
     for (let port = 0; port < CABLE_PORTS; port++) {

@@ -18,6 +18,8 @@ export interface ServerTeamOptions {
   slotBits: number;
   /** onemac-team's backend: "auto" takes the kernel team driver where the kernel has it, else userspace. */
   backend: "auto" | "userspace" | "team";
+  /** "all" behind a switch trunk group (it picks the member a broadcast takes); "designated" when every member gets it. */
+  broadcastReceive: "all" | "designated";
 }
 
 /** What `status --json` says that the lab uses (hosts/linux/team/controller.ts TeamStatus has more). */
@@ -42,7 +44,6 @@ export class ServerTeam {
     this.#directory = mkdtempSync(join(tmpdir(), "onemac-lab-team-"));
     this.#configPath = join(this.#directory, "team.json");
     this.#environment = { ...process.env, ONEMAC_RUNTIME_DIRECTORY: join(this.#directory, "run") };
-    // A switch trunk sends each broadcast down one member of its own choosing: the server takes them on every member.
     writeFileSync(
       this.#configPath,
       JSON.stringify(
@@ -52,7 +53,7 @@ export class ServerTeam {
           members: options.members,
           slotBits: options.slotBits,
           backend: options.backend,
-          broadcastReceive: "all",
+          broadcastReceive: options.broadcastReceive,
           addresses: [options.address],
         },
         null,

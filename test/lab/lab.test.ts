@@ -70,11 +70,13 @@ function leftovers(runId: string): string {
 }
 
 describe("npm run lab (as root)", { skip: skipReason ?? false }, () => {
-  for (const switches of [1, 2] as const) {
-    it(`${switches === 1 ? "one switch" : "two switches joined by a switch-to-switch link"}: every check passes, the report is written, nothing is left`, { timeout: 300_000 }, async () => {
+  // One switch with the chip's own trunk hash; two switches with the patent's table in CFP rules (issue 9).
+  for (const [switches, mode] of [[1, "hash"], [2, "cfp"]] as const) {
+    it(`${switches === 1 ? "one switch" : "two switches joined by a switch-to-switch link"}, trunk mode ${mode}: every check passes, the report is written, nothing is left`, { timeout: 300_000 }, async () => {
       const report = join(folder, `report-${switches}.html`);
       const summaryPath = join(folder, `summary-${switches}.json`);
-      const result = await runLabProcess(["--switches", String(switches), "--members", "2", "--clients", "4", "--seconds", "12", "--plain", "--report", report, "--summary", summaryPath]);
+      const result = await runLabProcess(["--switches", String(switches), "--members", "2", "--clients", "4", "--seconds", "12", "--trunk-mode", mode, "--plain", "--report", report, "--summary", summaryPath]);
+      assert.match(result.output, new RegExp(`trunk trk1 mode ${mode}`));
       assert.equal(result.code, 0, result.output);
       const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as LabSummary;
       assert.equal(summary.checks.length, 5, result.output);
