@@ -11,7 +11,7 @@
 // The firmware reaches the chip model only through SPI bytes; the board side of the model is read only to check.
 
 import type { ArlEntry } from "../../../modules/chip/switch-chip";
-import { newArlEntry } from "../../../modules/chip/switch-chip";
+import { newArlEntry, newMemberRule } from "../../../modules/chip/switch-chip";
 import { formatMac } from "../../../modules/mac";
 import { Firmware } from "../../../modules/firmware";
 import { Bcm53125Model } from "../../sim/bcm53125";
@@ -69,6 +69,33 @@ const trunk = chip.readTrunkConfig();
 out(`trunk read back: ${JSON.stringify(trunk)}`);
 const group = trunk.groups.find((g) => g.group === TRUNK_GROUP);
 check("trunk enabled, hash sa, group 0 = ports 1+2", trunk.enabled && trunk.hash === "sa" && group?.members === TRUNK_MEMBERS);
+
+// 4. The patent's table in the chip's CFP (issue 9): a trunk in mode cfp on ports 1 and 2 for the server, M = 4, so 16
+//    rules DA = server and low 4 bits of the SA = i -> table[i]; read back through the driver and held by the model;
+//    then port 2 fails: only its rules move to port 1.
+chip.setTrunkMembers(TRUNK_GROUP, 0);
+chip.arlDelete(SERVER_MAC, 0);
+const view = firmware.trunks.configure({ group: TRUNK_GROUP, members: [1, 2], servers: [SERVER_MAC], indexBits: 4, mode: "cfp" });
+out(`cfp trunk: members ${view.members.join(",")}, table ${view.table.join(",")}`);
+const rule = newMemberRule();
+const table = chip.memberTable!;
+let matching = 0;
+for (let i = 0; i < 16; i++) {
+  for (let r = 0; r < table.capacity; r++) {
+    if (table.readRule(r, rule) && rule.serverMac === SERVER_MAC && rule.indexBits === 4 && rule.index === i && rule.port === view.table[i]) {
+      matching++;
+      break;
+    }
+  }
+}
+check(`16 CFP rules read back, each naming table[i] (${matching} of 16)`, matching === 16);
+check(`the chip model holds 16 valid rules (${model.cfpRules().length})`, model.cfpRules().length === 16);
+model.setLink(2, false);
+firmware.pollLinks();
+const after = firmware.trunks.show().trunks.find((t) => t.group === TRUNK_GROUP);
+const rulesOnPort1 = model.cfpRules().filter((entry) => (entry.action[0] & 0x3f) === 0b10).length;
+out(`after port 2 fails: table ${after?.table.join(",")}`);
+check(`port 2's rules moved to port 1 (${rulesOnPort1} of 16 rules on port 1)`, rulesOnPort1 === 16 && (after?.table.every((port) => port === 1) ?? false));
 
 out(`SPI: ${spi.stats.transactions} transactions, ${spi.stats.bytes} bytes; virtual time ${clock.now().toFixed(3)} ms`);
 out(failures === 0 ? "scenario: PASS" : `scenario: FAIL (${failures})`);
