@@ -297,3 +297,165 @@ describe("CFP modes, two switches: each client reaches the server through its ow
       });
     }
 });
+
+/** A switch's CFP rules as the board reads them: key (data, mask) and action words, without the hit counters. */
+function rulesOf(sw: TrunkingSwitch): { index: number; data: number[]; mask: number[]; action: [number, number] }[] {
+  return sw.managed.model.cfpRules().map((rule) => ({ index: rule.index, data: rule.data, mask: rule.mask, action: rule.action }));
+}
+
+/** How many of a fresh table's 2^bits entries name each member (after `failed` fail), port -> entries. */
+function tableShares(members: readonly number[], bits: number, failed: readonly number[]): Map<number, number> {
+  const shares = new Map<number, number>();
+  for (let index = 0; index < 2 ** bits; index++) {
+    const port = patentTableMember(members, bits, failed, index);
+    shares.set(port, (shares.get(port) ?? 0) + 1);
+  }
+  return shares;
+}
+
+/** How many of a switch's rules send to each port (board side), port -> rules. */
+function ruleShares(sw: TrunkingSwitch): Map<number, number> {
+  const shares = new Map<number, number>();
+  for (const rule of sw.managed.model.cfpRules()) {
+    const port = cfpRulePort(sw, rule.index);
+    shares.set(port, (shares.get(port) ?? 0) + 1);
+  }
+  return shares;
+}
+
+// The two-switch failover of two-switches.test.ts ("a member fails on one switch ...") in the CFP modes: switch A
+// holds NICs 0-1 on its ports 0-1, switch B NICs 2-3 on its ports 0-1; NIC 1 (switch A port 1) is pulled mid-traffic.
+describe("CFP modes, two switches: a member fails on one switch mid-traffic", () => {
+  for (const run of RUNS)
+    test(`${label(run)}: exactly the failed member's flows move, only its clients' frames are lost, that switch rewrites only its rules within one poll, the other is untouched; the return brings them back`, (t) => {
+      const scenario = twoSwitchScenario({ nics: 4, clients: 32, pattern: "random", seed: 44, settings: settingsOf(run.mode, run.rehash) });
+      const { network } = scenario;
+      const [a, b] = scenario.switches;
+      const pulledNic = 1;
+      const pulledPort = scenario.nicPorts[pulledNic].port;
+      assert.equal(scenario.nicPorts[pulledNic].switch, a);
+      const members = { a: membersOn(scenario, a), b: membersOn(scenario, b) };
+      const bits = { a: indexBitsOf(a), b: indexBitsOf(b) };
+      const homeOf = (sa: number): TrunkingSwitch => (scenario.clients.find((client) => client.mac === sa)!.name.startsWith("lanA") ? a : b);
+      /** The member a client's frames must take, from a fresh patent table of its own switch (never the firmware's). */
+      const tableMember = (sa: number, failed: readonly number[]): string => {
+        const sw = homeOf(sa);
+        return memberKey(sw, sw === a ? patentTableMember(members.a, bits.a, failed, sa) : patentTableMember(members.b, bits.b, [], sa));
+      };
+      const rulesBefore = { a: rulesOf(a), b: rulesOf(b) };
+      const portsBefore = new Map(rulesBefore.a.map((rule) => [rule.index, cfpRulePort(a, rule.index)]));
+      const bTrunkBefore = b.run(() => b.trunks.show());
+
+      const started = network.now;
+      startTrunkingTraffic(scenario, { clientIntervalMs: 0.2, serverIntervalMs: 0.5, count: 400 });
+      network.run(20);
+      assert.equal(network.losses.length, 0, "nothing lost before the pull");
+      const cable = scenario.server.nics[pulledNic].cable!;
+      const pull = pullWhileBusy(network, cable);
+      network.run(40);
+      const reprogram = a.trunks.lastReprogram!;
+      assert.equal(reprogram.reason, "link-down");
+      assert.equal(reprogram.port, pulledPort);
+      assert.equal(reprogram.mask & (1 << pulledPort), 0);
+      assert.ok(reprogram.doneMs - pull.atMs <= POLL_MS + (reprogram.doneMs - reprogram.startedMs), "within one poll plus the rule writes");
+
+      // Flows, measured with frames: before the pull every client on its own switch's table; after it, the failed
+      // member's clients on the fresh table with the member failed, every other client where it was.
+      const before = serverArrivalsBySa(scenario, started, pull.atMs);
+      const after = serverArrivalsBySa(scenario, pull.atMs + 1, Infinity);
+      assert.equal(before.size, scenario.clients.length);
+      let onPulledBefore = 0;
+      let moved = 0;
+      let movedOffOther = 0;
+      let tableMoved = 0;
+      for (const [sa, use] of before) {
+        assert.deepEqual(use.members, [tableMember(sa, [])], `${formatMac(sa)} before the pull`);
+        const wasOnPulled = use.members[0] === memberKey(a, pulledPort);
+        if (wasOnPulled) onPulledBefore++;
+        if (tableMember(sa, [pulledPort]) !== tableMember(sa, [])) tableMoved++;
+        const now = after.get(sa)?.members;
+        assert.equal(now?.length, 1, `${formatMac(sa)}: one member after the failover`);
+        assert.equal(now![0], tableMember(sa, [pulledPort]), `${formatMac(sa)}: the table after the failover`);
+        if (now![0] !== use.members[0]) {
+          moved++;
+          if (!wasOnPulled) movedOffOther++;
+        }
+      }
+      assert.ok(onPulledBefore > 0);
+      assert.equal(movedOffOther, 0, "no flow on a surviving member or on the other switch moved");
+      assert.equal(moved, onPulledBefore, "every flow on the failed member moved, and only those");
+      assert.equal(moved, tableMoved, "measured = a fresh patent table");
+
+      // Frames lost: those on the pulled cable at the pull, and (a CFP destination names one port) what switch A's
+      // rules sent to the dead port until its link poll saw the loss and the rules were rewritten: the failed
+      // member's clients' frames only, none after the rewrite.
+      const inFlightIds = new Set(pull.inFlight.map((frame) => frame.id));
+      assert.ok(inFlightIds.size > 0, "the pull caught frames on the wire");
+      const detection = network.losses.filter((loss) => loss.reason === "switch-sent-nowhere");
+      for (const loss of detection) {
+        assert.equal(loss.egress?.node, a.node, "dropped on the switch that lost the member");
+        assert.equal(loss.frame.da, SERVER_MAC);
+        assert.ok(loss.atMs >= pull.atMs && loss.atMs <= reprogram.doneMs, `dropped at ${loss.atMs.toFixed(4)} ms, between the pull and the rewrite`);
+        assert.equal(homeOf(loss.frame.sa), a, `${formatMac(loss.frame.sa)} is switch A's client`);
+        assert.equal(patentTableMember(members.a, bits.a, [], loss.frame.sa), pulledPort, `${formatMac(loss.frame.sa)} was on the pulled member`);
+      }
+      const lostIds = new Set(network.losses.map((loss) => loss.frame.id));
+      for (const id of inFlightIds) assert.ok(lostIds.has(id), "the frames in flight at the pull are lost");
+      assert.ok(network.losses.filter((loss) => loss.reason !== "switch-sent-nowhere").every((loss) => loss.cable === cable), "other losses only on the pulled cable");
+      assert.equal(lostIds.size, inFlightIds.size + detection.length, "and nothing else");
+      const lostClients = new Set(detection.map((loss) => loss.frame.sa));
+      assert.deepEqual(outOfOrderFlows(scenario.server.arrivals), []);
+      for (const client of scenario.clients) assert.deepEqual(outOfOrderFlows(client.arrivals), []);
+
+      // Switch A rewrote the failed member's rules, only their actions, to the fresh table's members; B touched nothing.
+      const rulesAfter = rulesOf(a);
+      assert.deepEqual(rulesAfter.map((rule) => [rule.index, rule.data, rule.mask]), rulesBefore.a.map((rule) => [rule.index, rule.data, rule.mask]), "switch A: keys unchanged");
+      const rewritten = rulesAfter.filter((rule, i) => rule.action[0] !== rulesBefore.a[i].action[0] || rule.action[1] !== rulesBefore.a[i].action[1]);
+      assert.deepEqual(
+        rewritten.map((rule) => rule.index),
+        rulesBefore.a.filter((rule) => portsBefore.get(rule.index) === pulledPort).map((rule) => rule.index),
+        "switch A rewrote exactly the rules that sent to the failed member",
+      );
+      for (const rule of rewritten) assert.notEqual(cfpRulePort(a, rule.index), pulledPort);
+      assert.equal(rewritten.length, tableShares(members.a, bits.a, []).get(pulledPort), "as many rules rewritten as the table has entries on the failed member");
+      assert.deepEqual(ruleShares(a), tableShares(members.a, bits.a, [pulledPort]), "switch A's rules = a fresh table with the member failed");
+      assert.deepEqual(rulesOf(b), rulesBefore.b, "switch B's rules untouched");
+      const bTrunkAfter = b.run(() => b.trunks.show());
+      assert.equal(bTrunkAfter.reprograms, bTrunkBefore.reprograms, "switch B did not reprogram");
+      assert.equal(bTrunkAfter.serverEntryRepairs, bTrunkBefore.serverEntryRepairs);
+      const spi = a.managed.spiRecord.countBetween(pull.atMs, reprogram.doneMs).transactions;
+
+      // Recovery: the member comes back under fresh traffic; after debounce + hold-down its rules return, nothing is
+      // lost, every client is on its home member again, and switch B still untouched.
+      const plugAt = network.now;
+      const settings = a.links.settings;
+      const recoveryMs = settings.upDebounceMs + HOLD_DOWN_MS + 3 * POLL_MS;
+      startTrunkingTraffic(scenario, { clientIntervalMs: 2, serverIntervalMs: 2, count: Math.ceil(recoveryMs / 2) + 10 });
+      network.plug(cable);
+      network.run(recoveryMs);
+      const rejoin = a.trunks.lastReprogram!;
+      assert.equal(rejoin.reason, "rejoin");
+      assert.ok(rejoin.startedMs >= plugAt + settings.upDebounceMs + HOLD_DOWN_MS, "not before debounce + hold-down");
+      assert.equal(network.losses.filter((loss) => loss.atMs >= plugAt).length, 0, "the return loses nothing");
+      assert.deepEqual(rulesOf(a), rulesBefore.a, "switch A's rules are as before the failure");
+      assert.deepEqual(rulesOf(b), rulesBefore.b, "switch B's rules untouched");
+      assert.equal(b.run(() => b.trunks.show()).reprograms, bTrunkBefore.reprograms);
+      network.run(20);
+      const back = serverArrivalsBySa(scenario, rejoin.doneMs, Infinity);
+      assert.equal(back.size, scenario.clients.length, "every client reached the server after the return");
+      let returned = 0;
+      for (const [sa, use] of back) {
+        assert.deepEqual(use.members, [tableMember(sa, [])], `${formatMac(sa)} back on its home member`);
+        if (use.members[0] !== after.get(sa)!.members[0]) returned++;
+      }
+      assert.equal(returned, moved, "exactly the moved flows returned");
+      assert.deepEqual(outOfOrderFlows(scenario.server.arrivals), []);
+      for (const sw of [a, b]) assert.equal(sw.movesOf(SERVER_MAC).length, 0, `${sw.name}: no move reported for the server`);
+      t.diagnostic(
+        `flows moved: ${moved} of ${before.size} (all on the failed member: ${onPulledBefore}; fresh table: ${tableMoved}); ` +
+          `switch A rewrote ${rewritten.length} of ${rulesAfter.length} rules ${(reprogram.doneMs - pull.atMs).toFixed(4)} ms after the pull, ${spi} SPI transactions; ` +
+          `frames lost: ${inFlightIds.size} in flight + ${detection.length} from ${lostClients.size} of the failed member's clients, dropped at the dead port before the rewrite; ` +
+          `${returned} flows returned after the hold-down`,
+      );
+    });
+});
