@@ -5,8 +5,11 @@
 //
 // The Serial class and its pins come in through the options, as Moddable's sensor drivers take their IO:
 //   new UartConsole({ ...device.Serial.default, Serial: device.io.Serial, baud: 115200, session })
-// When output comes faster than the wire takes it and the ring is full, the oldest pending output is dropped and a
-// visible "[console: N bytes of output dropped]" line takes its place: never silently.
+// A command's output does not have to fit the ring: what does not fit waits as the strings themselves (no copy; short
+// writes are joined) in a queue of SPILL_ENTRIES entries and at most `spillChars` characters (default 32768), and
+// moves into the ring as the wire drains, so a long `show` or `| json` arrives whole. Only beyond that queue is output
+// dropped, from that point on, and a visible "[console: N bytes of output dropped]" line takes its place, in order:
+// never silently.
 // Text is sent as ASCII (no TextEncoder on XS 13.3): any other character goes out as "?".
 
 /** What the console needs of an ECMA-419 Serial instance. */
@@ -50,6 +53,8 @@ export interface UartConsoleOptions {
   session?: ConsoleInput;
   /** Output ring size, bytes (256..65536, default 4096). */
   outputBytes?: number;
+  /** Characters of output that may wait beyond the ring (0..1048576, default 32768); see above. */
+  spillChars?: number;
   /** The hardware TX FIFO, bytes (default 128): never more than this is written before onWritable says so. */
   fifoBytes?: number;
 }
@@ -57,6 +62,14 @@ export interface UartConsoleOptions {
 export const DEFAULT_CONSOLE_BAUD = 115200;
 export const DEFAULT_OUTPUT_BYTES = 4096;
 export const UART_FIFO_BYTES = 128;
+export const DEFAULT_SPILL_CHARS = 32768;
+/** Writes that may wait beyond the ring; the last slot is kept for a drop marker. */
+const SPILL_ENTRIES = 64;
+const MAX_SPILL_CHARS = 1 << 20;
+/** Short writes queued one after another are joined into entries of up to this many characters. */
+const COALESCE_CHARS = 1024;
+/** A spill entry that stands for dropped output (its offset slot holds the count): the marker goes out there. */
+const DROP_SENTINEL = "\u0000dropped";
 const MIN_OUTPUT_BYTES = 256;
 const MAX_OUTPUT_BYTES = 65536;
 const MARKER_BYTES = 64;
@@ -84,7 +97,15 @@ export class UartConsole {
   readonly #marker = new Uint8Array(MARKER_BYTES);
   #markerLength = 0;
   #markerSent = 0;
-  #unreportedDrops = 0;
+  /** Writes waiting beyond the ring: the text and the offset of its first character not yet in the ring. */
+  readonly #spillText: (string | undefined)[];
+  readonly #spillAt: Uint32Array;
+  #spillHead = 0;
+  #spillCount = 0;
+  #spillChars = 0;
+  readonly #spillLimit: number;
+  /** Characters the last #fill moved into the ring. */
+  #filled = 0;
   readonly #one = new Uint8Array(1);
   #flushing = false;
   #closed = false;
@@ -103,7 +124,13 @@ export class UartConsole {
     const fifoBytes = options.fifoBytes ?? UART_FIFO_BYTES;
     if (!Number.isInteger(fifoBytes) || fifoBytes < 1 || fifoBytes > 4096)
       throw new RangeError(`UART console: fifoBytes must be 1..4096, not ${String(fifoBytes)}`);
+    const spillChars = options.spillChars ?? DEFAULT_SPILL_CHARS;
+    if (!Number.isInteger(spillChars) || spillChars < 0 || spillChars > MAX_SPILL_CHARS)
+      throw new RangeError(`UART console: spillChars must be 0..${MAX_SPILL_CHARS}, not ${String(spillChars)}`);
     this.#ring = new Uint8Array(outputBytes);
+    this.#spillText = new Array<string | undefined>(SPILL_ENTRIES).fill(undefined);
+    this.#spillAt = new Uint32Array(SPILL_ENTRIES);
+    this.#spillLimit = spillChars;
     this.#fifoBytes = fifoBytes;
     // The FIFO is empty when the port opens; if it is not, the first write throws and we wait for onWritable.
     this.#room = fifoBytes;
@@ -125,27 +152,106 @@ export class UartConsole {
     this.#session = session;
   }
 
-  /** Queues text for the wire and sends what fits now. Never throws. */
+  /** Queues text for the wire and sends what fits now. Never throws. Typing (short writes, room in the ring) allocates
+   *  nothing. */
   write(text: string): void {
     if (this.#closed || typeof text !== "string") return;
+    let from = 0;
+    if (this.#spillCount === 0) {
+      from = this.#fill(text, 0);
+      if (from < 0) {
+        this.#flush();
+        return;
+      }
+    }
+    this.#spill(text, from);
+    this.#flush();
+  }
+
+  /** Copies text from `from` into the ring until it is full; returns where it stopped, or -1 at the end of the text. */
+  #fill(text: string, from: number): number {
     const ring = this.#ring;
     const capacity = ring.length;
-    for (let i = 0; i < MAX_WRITE_CHARS; i++) {
+    let i = from;
+    for (; i < MAX_WRITE_CHARS; i++) {
       const code: number = charCodeAt.call(text, i);
       if (code !== code) break; // NaN: past the end
       if (this.#count === capacity) {
-        // full: the oldest pending byte gives way
-        this.#head = this.#head + 1 === capacity ? 0 : this.#head + 1;
-        this.#count--;
-        this.#dropped++;
-        this.#unreportedDrops++;
+        this.#filled = i - from;
+        return i;
       }
       let at = this.#head + this.#count;
       if (at >= capacity) at -= capacity;
       ring[at] = code < 0x80 ? code : QUESTION_MARK;
       this.#count++;
     }
-    this.#flush();
+    this.#filled = i - from;
+    return -1;
+  }
+
+  /** Queues text[from..] beyond the ring, or counts it dropped (behind a marker entry) when the queue is full. */
+  #spill(text: string, from: number): void {
+    const chars = text.length - from;
+    if (chars <= 0) return;
+    const tail = this.#spillCount > 0 ? (this.#spillHead + this.#spillCount - 1) % SPILL_ENTRIES : -1;
+    const droppingAlready = tail >= 0 && this.#spillText[tail] === DROP_SENTINEL;
+    if (tail >= 0 && !droppingAlready && this.#spillChars + chars <= this.#spillLimit) {
+      // many short writes (a table, line by line) share entries: the tail's rest and this text become one string
+      const tailText = this.#spillText[tail]!;
+      const tailAt = this.#spillAt[tail];
+      if (tailText.length - tailAt + chars <= COALESCE_CHARS) {
+        this.#spillText[tail] = tailText.slice(tailAt) + (from === 0 ? text : text.slice(from));
+        this.#spillAt[tail] = 0;
+        this.#spillChars += chars;
+        return;
+      }
+    }
+    if (this.#spillCount < SPILL_ENTRIES - 1 && this.#spillChars + chars <= this.#spillLimit) {
+      const at = (this.#spillHead + this.#spillCount) % SPILL_ENTRIES;
+      this.#spillText[at] = text;
+      this.#spillAt[at] = from;
+      this.#spillCount++;
+      this.#spillChars += chars;
+      return;
+    }
+    this.#dropped += chars;
+    if (droppingAlready) {
+      this.#spillAt[tail] += chars;
+      return;
+    }
+    // the last slot is always free for this: the marker goes out where the output stopped; later output that fits the
+    // queue is queued after it again
+    const at = (this.#spillHead + this.#spillCount) % SPILL_ENTRIES;
+    this.#spillText[at] = DROP_SENTINEL;
+    this.#spillAt[at] = chars;
+    this.#spillCount++;
+  }
+
+  /** Moves waiting output into the ring; a drop marker goes out once the ring before it is empty. */
+  #refill(): void {
+    for (let n = 0; n < SPILL_ENTRIES && this.#spillCount > 0 && this.#count < this.#ring.length; n++) {
+      const head = this.#spillHead;
+      const text = this.#spillText[head]!;
+      if (text === DROP_SENTINEL) {
+        if (this.#count > 0 || this.#markerSent < this.#markerLength) return;
+        this.#buildMarker(this.#spillAt[head]);
+        this.#popSpill();
+        return;
+      }
+      const stop = this.#fill(text, this.#spillAt[head]);
+      this.#spillChars -= this.#filled;
+      if (stop >= 0) {
+        this.#spillAt[head] = stop;
+        return;
+      }
+      this.#popSpill();
+    }
+  }
+
+  #popSpill(): void {
+    this.#spillText[this.#spillHead] = undefined;
+    this.#spillHead = (this.#spillHead + 1) % SPILL_ENTRIES;
+    this.#spillCount--;
   }
 
   /** Bytes received from the wire. */
@@ -158,14 +264,14 @@ export class UartConsole {
     return this.#bytesOut;
   }
 
-  /** Output bytes dropped because the ring was full. */
+  /** Output bytes dropped because the ring and the queue beyond it were full. */
   get dropped(): number {
     return this.#dropped;
   }
 
-  /** Output bytes waiting for room in the FIFO. */
+  /** Output bytes waiting for room in the FIFO (in the ring and the queue beyond it). */
   get pending(): number {
-    return this.#count + (this.#markerLength - this.#markerSent);
+    return this.#count + this.#spillChars + (this.#markerLength - this.#markerSent);
   }
 
   /** Reads or session calls that threw (the console keeps going). */
@@ -182,6 +288,8 @@ export class UartConsole {
     this.#closed = true;
     this.#count = 0;
     this.#markerLength = this.#markerSent = 0;
+    for (let i = 0; i < SPILL_ENTRIES; i++) this.#spillText[i] = undefined;
+    this.#spillCount = this.#spillChars = 0;
     try {
       this.#serial.close();
     } catch {
@@ -228,13 +336,13 @@ export class UartConsole {
     this.#flush();
   }
 
-  /** Writes pending output (a drop marker first, where output was dropped) while the FIFO has room. */
+  /** Writes pending output (a drop marker where output was dropped) while the FIFO has room. */
   #flush(): void {
     if (this.#flushing || this.#closed) return;
     this.#flushing = true;
     try {
       // each pass empties the marker, builds one, or writes a contiguous piece of the ring: at most a few per flush
-      for (let pass = 0; pass < 8 && this.#room > 0; pass++) {
+      for (let pass = 0; pass < 16 && this.#room > 0; pass++) {
         if (this.#markerSent < this.#markerLength) {
           const n = Math.min(this.#room, this.#markerLength - this.#markerSent);
           const sent = this.#send(this.#marker, this.#markerSent, n);
@@ -242,11 +350,8 @@ export class UartConsole {
           if (sent < n) return;
           continue;
         }
-        if (this.#unreportedDrops > 0) {
-          this.#buildMarker(this.#unreportedDrops);
-          this.#unreportedDrops = 0;
-          continue;
-        }
+        if (this.#spillCount > 0) this.#refill();
+        if (this.#markerSent < this.#markerLength) continue;
         if (this.#count === 0) return;
         const capacity = this.#ring.length;
         const n = Math.min(this.#room, this.#count, capacity - this.#head);

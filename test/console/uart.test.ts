@@ -18,7 +18,7 @@ function text(bytes: Uint8Array): string {
   return out;
 }
 
-function board(options: { outputBytes?: number } = {}) {
+function board(options: { outputBytes?: number; spillChars?: number } = {}) {
   const clock = new VirtualClock();
   const cpu = new SimCpu(clock, "main");
   let serial: SimSerial | undefined;
@@ -31,7 +31,7 @@ function board(options: { outputBytes?: number } = {}) {
   const interpreter = new FakeInterpreter();
   let uart: UartConsole | undefined;
   const session = new ConsoleSession({ interpreter, write: (t) => uart?.write(t), clock });
-  uart = new UartConsole({ Serial: BoardSerial, port: 0, receive: 3, transmit: 1, baud: BAUD, session, outputBytes: options.outputBytes });
+  uart = new UartConsole({ Serial: BoardSerial, port: 0, receive: 3, transmit: 1, baud: BAUD, session, outputBytes: options.outputBytes, spillChars: options.spillChars });
   const sim = serial!;
   let received = "";
   const arrivals: Array<{ at: number; count: number }> = [];
@@ -173,7 +173,7 @@ describe("UartConsole over SimSerial at 115200 baud", () => {
     assert.ok(last < 100 + (wire.length + 40) * MS_PER_BYTE * 1.15, `finished at ${last} ms`);
   });
 
-  it("an output flood beyond the ring drops the oldest pending output and says so on the wire", () => {
+  it("output far beyond the ring waits in the queue behind it and arrives whole and in order", () => {
     const { clock, sim, uart, session, interpreter, received } = board({ outputBytes: 1024 });
     let flood = "";
     for (let i = 0; i < 500; i++) flood += `row ${String(i).padStart(4, "0")}\n`; // 4500 bytes, 5000 on the wire
@@ -183,17 +183,36 @@ describe("UartConsole over SimSerial at 115200 baud", () => {
     const start = received().length;
     sim.host.send("flood\r");
     clock.advance(2000);
+    assert.equal(received().slice(start), "flood\r\n" + flood.replace(/\n/g, "\r\n") + "onemac# ");
+    assert.equal(uart.dropped, 0);
+    assert.equal(uart.pending, 0);
+    assert.ok(sim.stats.maxTxPending <= TX_FIFO_BYTES);
+    assert.equal(sim.stats.refusedWrites, 0);
+  });
+
+  it("beyond the ring and the queue, output is dropped from that point on, says so in place, and what follows arrives", () => {
+    const { clock, sim, uart, session, interpreter, received } = board({ outputBytes: 1024, spillChars: 2000 });
+    let flood = "";
+    for (let i = 0; i < 500; i++) flood += `row ${String(i).padStart(4, "0")}\n`; // 5000 bytes on the wire, one write
+    interpreter.execute = (_line, io) => {
+      io.write(flood.slice(0, 1500)); // rows 0..166 and a piece of row 166
+      io.write(flood.slice(1500)); // does not fit what is left of the queue: dropped whole
+    };
+    session.start();
+    clock.advance(100);
+    const start = received().length;
+    sim.host.send("flood\r");
+    clock.advance(2000);
     const got = received().slice(start);
     const match = /\r\n\[console: (\d+) bytes of output dropped\]\r\n/.exec(got);
-    assert.ok(match, got.slice(0, 300));
+    assert.ok(match, got.slice(-300));
     const dropped = Number(match[1]);
     assert.equal(uart.dropped, dropped);
-    assert.equal(dropped, 5000 - 1024, `dropped ${dropped}`); // 5000 bytes on the wire, 1024 fit the ring
-    // what is left is the end of the output, intact and in order
-    assert.ok(got.endsWith("row 0499\r\nonemac# "));
-    const after = got.slice(match.index + match[0].length);
-    const rows = after.split("\r\n").filter((row) => row.startsWith("row "));
-    for (let i = 1; i < rows.length; i++) assert.equal(Number(rows[i].slice(4)), Number(rows[i - 1].slice(4)) + 1);
+    // what came before the marker is the start of the output, intact and in order; the prompt follows the marker
+    const before = got.slice(0, match.index);
+    assert.ok(("flood\r\n" + flood.replace(/\n/g, "\r\n")).startsWith(before), before.slice(-80));
+    assert.ok(before.length >= 1500, `${before.length} bytes kept`);
+    assert.ok(got.slice(match.index + match[0].length).endsWith("onemac# "), got.slice(-120));
     assert.ok(sim.stats.maxTxPending <= TX_FIFO_BYTES);
     assert.equal(sim.stats.refusedWrites, 0);
   });
