@@ -25,6 +25,7 @@ import { decodeActionPort } from "../modules/chip/bcm53125/cfp-rules";
 import { ESP32_CHUNK_BYTES, ESP32_HEAP_SLOTS, makeBench } from "./xs";
 import { XsBoard } from "../hosts/xs/board";
 import type { Row } from "./row";
+import { measurePull } from "./trunking";
 
 const SPI_HZ = 20e6;
 const POLL_MS = 10;
@@ -93,22 +94,9 @@ function measureFailover(mode: TrunkMode, phaseMs: number): Sample {
   const failedPort = 2; // not the member the server's static entry points at (that one also moves the entry)
   let rules = 0;
   for (const rule of sw.managed.model.cfpRules()) if (decodeActionPort(rule.action[0]) === failedPort) rules++;
-  startTrunkingTraffic(scenario, { clientIntervalMs: 1, serverIntervalMs: 1, count: 60 });
-  if (phaseMs >= 0) scenario.network.run(POLL_MS + phaseMs);
-  else {
-    scenario.network.run(POLL_MS);
-    const seen = sw.managed.spiRecord.endTimes.length;
-    for (let step = 0; step < 2 * POLL_MS * 1000 && sw.managed.spiRecord.endTimes.length === seen; step++) scenario.network.run(0.0005);
-  }
-  const pullAt = scenario.network.now;
-  const before = sw.trunks.show().reprograms;
-  scenario.network.pull(scenario.server.nics[failedPort].cable!);
-  scenario.network.run(POLL_MS * 3);
-  const reprogram = sw.trunks.lastReprogram;
-  if (sw.trunks.show().reprograms !== before + 1 || !reprogram || reprogram.reason !== "link-down") throw new Error(`mode ${mode}: the trunk was not reprogrammed after the link loss`);
-  const spi = sw.managed.spiRecord.countBetween(pullAt, reprogram.doneMs);
+  const pull = measurePull(scenario, failedPort, phaseMs);
   for (const rule of sw.managed.model.cfpRules()) if (decodeActionPort(rule.action[0]) === failedPort) throw new Error(`mode ${mode}: rule ${rule.index} still sends to the failed port`);
-  return { transactions: spi.transactions, bytes: spi.bytes, latencyMs: reprogram.doneMs - pullAt, rules };
+  return { transactions: pull.transactions, bytes: pull.bytes, latencyMs: pull.latencyMs, rules };
 }
 
 function failoverRows(): Row[] {

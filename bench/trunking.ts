@@ -44,7 +44,7 @@ const CLIENT_COUNTS = [8, 16, 32, 64];
 const RANDOM_SEEDS = 20;
 const PHASES = 20;
 
-interface FailoverSample {
+export interface FailoverSample {
   transactions: number;
   bytes: number;
   latencyMs: number;
@@ -52,11 +52,10 @@ interface FailoverSample {
 }
 
 /**
- * Pulls server NIC `nic` `phaseMs` into a poll interval and measures until the trunk is reprogrammed. A negative
- * phase pulls right after the next SPI transaction (a poll reading the link summary): the worst case.
+ * Starts traffic, pulls server NIC `nic` `phaseMs` into a poll interval and measures until the trunk is reprogrammed.
+ * A negative phase pulls right after the next SPI transaction (a poll reading the link summary): the worst case.
  */
-function measureFailover(nic: number, phaseMs: number): FailoverSample {
-  const scenario: TrunkingScenario = oneSwitchScenario({ nics: 4, clients: 8, pattern: "sequential", settings: { holdDownMs: 200 } });
+export function measurePull(scenario: TrunkingScenario, nic: number, phaseMs: number): FailoverSample {
   const sw = scenario.switches[0];
   startTrunkingTraffic(scenario, { clientIntervalMs: 1, serverIntervalMs: 1, count: 60 });
   if (phaseMs >= 0) scenario.network.run(POLL_MS + phaseMs);
@@ -74,6 +73,10 @@ function measureFailover(nic: number, phaseMs: number): FailoverSample {
   if (view.reprograms !== reprogramsBefore + 1 || !reprogram || reprogram.reason !== "link-down") throw new Error("the trunk was not reprogrammed after the link loss");
   const spi = sw.managed.spiRecord.countBetween(pullAt, reprogram.doneMs);
   return { transactions: spi.transactions, bytes: spi.bytes, latencyMs: reprogram.doneMs - pullAt, anchorMoved: reprogram.anchorMoved };
+}
+
+function measureFailover(nic: number, phaseMs: number): FailoverSample {
+  return measurePull(oneSwitchScenario({ nics: 4, clients: 8, pattern: "sequential", settings: { holdDownMs: 200 } }), nic, phaseMs);
 }
 
 function failoverRows(): Row[] {
