@@ -12,7 +12,7 @@
 // CONFIG_MIGRATIONS (version v to v+1) and then validated, never discarded; a document from a newer firmware is
 // refused with a ConfigVersionError and left where it is.
 //
-// Version 2 (issue 9): a trunk has a `mode` (how the chip follows the patent's table: "hash", "cfp", "cfp-isolated";
+// Version 2: a trunk has a `mode` (how the chip follows the patent's table: "hash", "cfp", "cfp-isolated";
 // modules/trunk/service.ts) and `indexBits` may be null ("the mode's default": 3 in hash mode, the largest M the
 // chip's free rules hold in the CFP modes). Version 1 documents become mode "hash" with the same table size.
 import { DEFAULT_MOVE_MONITOR_SETTINGS, MAX_EXEMPTIONS, mergeMoveMonitorSettings, type MoveMonitorSettings } from "../arl/move-monitor";

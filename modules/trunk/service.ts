@@ -47,7 +47,7 @@ import { NO_MEMBER, TRUNK_TABLE_DEFAULT_INDEX_BITS, TRUNK_TABLE_MAX_INDEX_BITS, 
 /** How the chip follows a trunk's table (see the header). */
 export type TrunkMode = "hash" | "cfp" | "cfp-isolated";
 export const TRUNK_MODES: readonly TrunkMode[] = Object.freeze(["hash", "cfp", "cfp-isolated"] as TrunkMode[]);
-/** The smallest default M in the CFP modes (issue 9: "at least 4"): a table of 16 entries. */
+/** The smallest default M in the CFP modes: a table of 16 entries. */
 export const CFP_MIN_DEFAULT_INDEX_BITS = 4;
 
 export const DEFAULT_HOLD_DOWN_MS = 1000;

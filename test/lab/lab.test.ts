@@ -70,7 +70,7 @@ function leftovers(runId: string): string {
 }
 
 describe("npm run lab (as root)", { skip: skipReason ?? false }, () => {
-  // One switch with the chip's own trunk hash; two switches with the patent's table in CFP rules (issue 9).
+  // One switch with the chip's own trunk hash; two switches with the patent's table in CFP rules.
   for (const [switches, mode] of [[1, "hash"], [2, "cfp"]] as const) {
     it(`${switches === 1 ? "one switch" : "two switches joined by a switch-to-switch link"}, trunk mode ${mode}: every check passes, the report is written, nothing is left`, { timeout: 300_000 }, async () => {
       const report = join(folder, `report-${switches}.html`);

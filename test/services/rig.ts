@@ -76,7 +76,7 @@ export function trunkChipState(board: Board) {
     group1: model.register(0x32, 0x12),
     learningDisabled: model.register(0x00, 0x3c),
     arl: model.arlEntries(),
-    // CFP (issue 9): enabled ports (CFP_CTL_REG, facts §1.2), the valid rules, the port-based VLAN masks (page 0x31).
+    // CFP: enabled ports (CFP_CTL_REG, facts §1.2), the valid rules, the port-based VLAN masks (page 0x31).
     cfpEnabled: model.register(0xa1, 0x00),
     cfpRules: model.cfpRules().map((rule) => ({ index: rule.index, data: rule.data, mask: rule.mask, action: rule.action })),
     portVlanMasks: [0, 1, 2, 3, 4, 5, 8].map((port) => model.register(0x31, 2 * port)),

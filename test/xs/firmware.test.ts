@@ -77,7 +77,7 @@ describe("firmware on XS (xsnap) against the BCM53125 model", () => {
     assert.ok(t.xsBench.clock.now() >= 5000);
   });
 
-  it("a CFP trunk (issue 9): rules written, a member fails and only its rules move, it returns, in lockstep with Node", async () => {
+  it("a CFP trunk: rules written, a member fails and only its rules move, it returns, in lockstep with Node", async () => {
     const t = await twin();
     await t.same("boot");
     const configured = await t.same<{ mode: string; indexBits: number; rules?: { count: number } }>("trunk-configure", { ...SERVER_TRUNK, members: [0, 1, 2], mode: "cfp" });

@@ -70,7 +70,7 @@ out(`trunk read back: ${JSON.stringify(trunk)}`);
 const group = trunk.groups.find((g) => g.group === TRUNK_GROUP);
 check("trunk enabled, hash sa, group 0 = ports 1+2", trunk.enabled && trunk.hash === "sa" && group?.members === TRUNK_MEMBERS);
 
-// 4. The patent's table in the chip's CFP (issue 9): a trunk in mode cfp on ports 1 and 2 for the server, M = 4, so 16
+// 4. The patent's table in the chip's CFP: a trunk in mode cfp on ports 1 and 2 for the server, M = 4, so 16
 //    rules DA = server and low 4 bits of the SA = i -> table[i]; read back through the driver and held by the model;
 //    then port 2 fails: only its rules move to port 1.
 chip.setTrunkMembers(TRUNK_GROUP, 0);

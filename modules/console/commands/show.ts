@@ -541,7 +541,7 @@ function selfTestStaticRelearn(args: CommandArgs, ctx: ConsoleContext, io: Conso
   );
 }
 
-// ---- self-test cfp (issue 9): the CFP's UNCERTAIN facts, modules/chip/bcm53125/cfp-self-test.ts ----------------------
+// ---- self-test cfp: the CFP's UNCERTAIN facts, modules/chip/bcm53125/cfp-self-test.ts ----------------------
 
 const CFP_CHECK_HELP: Readonly<Record<string, string>> = Object.freeze({
   cfp: "The CFP's UNCERTAIN facts (shared/facts/bcm53125-cfp.md U1..U16)",
@@ -635,7 +635,7 @@ export const SHOW_COMMANDS: readonly CommandSpec[] = Object.freeze([
   spec("test trunk load-balance <mac:src> [<mac:dst>]", "Which trunk member a source MAC takes", "exec", true, needsServices(testLoadBalance)),
   spec("self-test static-relearn <mac>", "Check on this chip whether static ARL entries are re-learned", "exec", true, needsServices(selfTestStaticRelearn)),
   spec("self-test arl-search", "Check on this chip that the ARL search visits every entry once", "exec", true, needsServices(selfTestArlSearch)),
-  // ---- self-test cfp (issue 9): the CFP checks, modules/chip/bcm53125/cfp-self-test.ts; run functions above --------
+  // ---- self-test cfp: the CFP checks, modules/chip/bcm53125/cfp-self-test.ts; run functions above --------
   spec(`self-test cfp {${CFP_REGISTER_CHECKS.join("|")}}`, "Check a CFP register fact on this chip (no traffic needed)", "exec", true, needsServices(selfTestCfpRegisters), CFP_CHECK_HELP),
   spec(
     `self-test cfp {${CFP_TRAFFIC_CHECKS.join("|")}} <port> [<ports>] [wait <int:wait:1-600>]`,
