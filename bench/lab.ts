@@ -61,7 +61,7 @@ export async function run(): Promise<Row[]> {
       rows.push({ name: `lab: pull on the ${side}: longest gap in a TCP stream's received bytes`, value: pull.longestGapMs, unit: "ms", target: null, better: "lower" });
       rows.push({ name: `lab: pull on the ${side}: frames lost on the pulled cable`, value: pull.framesLost, unit: "frames", target: null, better: "lower" });
       rows.push({ name: `lab: pull on the ${side}: of those, lost at the switch's end`, value: pull.framesLostSwitchEnd, unit: "frames", target: null, better: "lower" });
-      rows.push({ name: `lab: pull on the ${side}: of those, lost at the server's NIC`, value: pull.framesLostServerEnd, unit: "frames", target: null, better: "lower" });
+      rows.push({ name: `lab: pull on the ${side}: of those, lost at the server's end (NIC and team)`, value: pull.framesLostServerEnd, unit: "frames", target: null, better: "lower" });
       rows.push({ name: `lab: pull on the ${side}: TCP retransmissions (all hosts)`, value: pull.retransmissions, unit: "segments", target: null, better: "lower" });
     }
     return rows;

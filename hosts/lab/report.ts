@@ -392,7 +392,7 @@ function benchmarkSection(benchmarks: ReportBenchmarks | undefined): string {
     );
     parts.push(
       `<h3>Failover${benchmarks.pollIntervalMs !== undefined ? esc(` (link poll interval ${benchmarks.pollIntervalMs} ms)`) : ""}</h3>${table(
-        ["pull", "side", "longest gap in a stream", "frames lost (switch end + server NIC)", "TCP retransmissions"],
+        ["pull", "side", "longest gap in a stream", "frames lost (switch end + server end)", "TCP retransmissions"],
         rows,
       )}`,
     );

@@ -54,7 +54,8 @@ export interface PullMeasurement {
   longestGapMs: number;
   /** Frames lost on the pulled cable: what its two ends dropped, and what the switch could not write to it. */
   framesLost: number;
-  /** Of those, lost at the switch's end (its interface's drops and the writes it refused) and at the server's NIC. */
+  /** Of those, lost at the switch's end (its interface's drops and the writes it refused) and at the server's end (its
+   *  NIC's drops and what the team could not hand to a member). */
   framesLostSwitchEnd: number;
   framesLostServerEnd: number;
   retransmissions: number;
@@ -393,6 +394,7 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
         const beforeCounters = await interfaceCounters(ns.switches, switchSideNames);
         const beforeServerCounters = await interfaceCounters(ns.server, description.serverNics.map((nic) => nic.name));
         const beforeRetransmissions = await retransmissions();
+        const beforeTeamDrops = (await team.status()).txDropped ?? 0;
         const statsBefore = new Map(latestStats);
         const event = await step.run();
         event.atMs = Date.now();
@@ -418,7 +420,9 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
             return now - (statsBefore.get(event.switchId)?.ports[event.port]?.txErrors ?? now);
           };
           const lostSwitchEnd = dropped(afterCounters, beforeCounters, switchEnd) + switchTxErrors();
-          const lostServerEnd = dropped(afterServerCounters, beforeServerCounters, event.nic);
+          // At the server: what its NIC's kernel counters dropped, and what the team could not hand to a member (a
+          // member whose link just went down refuses the write).
+          const lostServerEnd = dropped(afterServerCounters, beforeServerCounters, event.nic) + ((await team.status()).txDropped ?? 0) - beforeTeamDrops;
           pulls.push({
             label: event.label,
             side: event.side,

@@ -27,6 +27,8 @@ export interface ServerTeamStatus {
   name: string;
   table: (string | null)[];
   members: { ifname: string; link: string; enabled: boolean; slots: number[]; failures: number }[];
+  /** Frames sent through the team that no member took (null: the backend cannot tell). */
+  txDropped: number | null;
   [field: string]: unknown;
 }
 

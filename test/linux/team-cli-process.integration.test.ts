@@ -129,6 +129,7 @@ describe("onemac-team as a running process", { skip: skipReason ?? false }, () =
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`^team ${TEAM_NAME}  mac ${TEAM_MAC}  mode table  backend userspace  slots 4 \\(M=2\\)`, "m"));
     assert.match(result.stdout, /^backend chosen: configured: userspace/m);
+    assert.match(result.stdout, /^tx dropped \d+ \(sent through the team, taken by no member\)$/m);
     assert.match(result.stdout, /^member\s+link\s+enabled\s+slots\s+tx frames\s+tx bytes\s+rx frames\s+rx bytes\s+rx dropped\s+failures\s+last change$/m);
     assert.match(result.stdout, /^cm0\s+up\s+yes\s+0,1\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+0\s+\d{4}-\d\d-\d\dT/m);
     assert.match(result.stdout, /^cm1\s+up\s+yes\s+2,3\s+/m);
@@ -140,6 +141,7 @@ describe("onemac-team as a running process", { skip: skipReason ?? false }, () =
     assert.equal(first.name, TEAM_NAME);
     assert.equal(first.backend, "userspace");
     assert.equal(first.degradedMode, null);
+    assert.equal(typeof first.txDropped, "number", "the userspace backend counts what no member took");
     assert.deepEqual(first.table, ["cm0", "cm0", "cm1", "cm1"]); // home layout: contiguous blocks
     for (const ifname of ["cm0", "cm1"]) {
       const entry = member(first, ifname);

@@ -81,6 +81,7 @@ describe("onemac-team command line", () => {
       activeMember: null,
       table: ["eth0", "eth1", "eth0", "eth1"],
       slotTxBytes: null,
+      txDropped: null,
       members: [
         { ifname: "eth0", link: "up", healthy: true, enabled: true, slots: [0, 2], txFrames: 5, txBytes: 300, rxFrames: 1, rxBytes: 60, rxDropped: 0, failures: 0, lastChange: "2024-01-01T00:00:00.000Z", lastReason: "joined at start" },
         { ifname: "eth1", link: "down", healthy: false, enabled: false, slots: [], txFrames: 0, txBytes: 0, rxFrames: 0, rxBytes: 0, rxDropped: 0, failures: 2, lastChange: "2024-01-01T00:01:00.000Z", lastReason: "carrier down" },

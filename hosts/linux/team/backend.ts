@@ -29,6 +29,11 @@ export interface BackendStats {
    * The team backend reads lb_hash_stats (256 buckets) and folds them to 2^M slots.
    */
   readonly slotTxBytes: readonly number[] | null;
+  /**
+   * Frames the operating system sent through the team that no member took (an empty slot, or a member refusing the
+   * write, e.g. because its link just went down), or null where the backend cannot tell (the kernel counts them).
+   */
+  readonly txDropped?: number | null;
 }
 
 export interface TeamBackend {

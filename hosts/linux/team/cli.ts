@@ -114,6 +114,7 @@ export function formatStatus(status: TeamStatus): string {
     ...(status.backendReason ? [`backend chosen: ${status.backendReason}`] : []),
     formatBroadcast(status) + (status.activeMember !== null ? `  active ${status.activeMember}` : ""),
     `table ${status.table.map((owner, slot) => `${slot}:${owner ?? "-"}`).join(" ")}`,
+    ...(status.txDropped !== null ? [`tx dropped ${status.txDropped} (sent through the team, taken by no member)`] : []),
   ];
   const header = ["member", "link", "enabled", "slots", "tx frames", "tx bytes", "rx frames", "rx bytes", "rx dropped", "failures", "last change"];
   const rows = status.members.map((member) => [

@@ -86,6 +86,8 @@ export interface TeamStatus {
   readonly activeMember: string | null;
   readonly table: readonly SlotOwner[];
   readonly slotTxBytes: readonly number[] | null;
+  /** Frames sent through the team that no member took (BackendStats.txDropped); null where the backend cannot tell. */
+  readonly txDropped: number | null;
   readonly members: readonly MemberStatus[];
   readonly lastError: string | null;
 }
@@ -292,6 +294,7 @@ export class TeamController {
       activeMember: this.#config.mode === "active-backup" ? this.#activeMember : null,
       table,
       slotTxBytes: stats?.slotTxBytes ?? null,
+      txDropped: stats?.txDropped ?? null,
       members,
       lastError: this.#lastError,
     };

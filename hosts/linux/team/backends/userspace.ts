@@ -287,7 +287,7 @@ export class UserspaceBackend implements TeamBackend {
       };
     });
     const slotTxBytes = [...new Float64Array(this.#shared!.slotTxBytes).subarray(0, 2 ** config.slotBits)];
-    return { members, slotTxBytes };
+    return { members, slotTxBytes, txDropped: this.txDropped() };
   }
 
   /** Frames the operating system sent that no member could take (empty slot or a send error). */
