@@ -886,9 +886,22 @@ export class TrunkService {
     throw shortage(least, `the smallest default table, M = ${least}`);
   }
 
-  /** Points the static entries at a member of `mask` when their anchor is not in it. Returns whether it did. */
+  /**
+   * Points the static entries at a member of `mask` when their anchor is not in it. With no member in service and a
+   * switch-to-switch port (the two-switch topology), they point at that port instead: the other switch still reaches
+   * the server, so this switch's clients keep reaching it too (the chip never sends a frame back out of the port it
+   * came in on, so two switches without members cannot loop it). Returns whether it moved them.
+   */
   #moveAnchorIfNeeded(trunk: Trunk, mask: number): boolean {
-    if (mask === 0 || ((mask >>> trunk.anchor) & 1) === 1) return false;
+    if (mask === 0) {
+      const fallback = trunk.interSwitchPort;
+      if (fallback < 0 || trunk.anchor === fallback) return false;
+      for (const mac of trunk.servers) this.#addStatic(mac, trunk.vid, fallback);
+      trunk.anchor = fallback;
+      this.#log(`trk${trunk.group + 1}: no member in service; the servers' traffic goes over the switch-to-switch port ${fallback}`);
+      return true;
+    }
+    if (((mask >>> trunk.anchor) & 1) === 1) return false;
     const anchor = lowestPort(mask);
     for (const mac of trunk.servers) this.#addStatic(mac, trunk.vid, anchor);
     trunk.anchor = anchor;

@@ -193,3 +193,37 @@ describe("two switches, learning on over the switch-to-switch link, on silicon w
     assert.equal(a.movesOf(SERVER_MAC).length + b.movesOf(SERVER_MAC).length, 0);
   });
 });
+
+describe("two switches: every server link of one switch fails", () => {
+  for (const mode of ["hash", "cfp", "cfp-isolated"] as const) {
+    test(`mode ${mode}: that switch's clients reach the server over the switch-to-switch link, and the server's entry comes back when a member does`, () => {
+      // Four NICs split 2 + 2: switch A holds NICs 0 and 1. Both of A's cables are pulled under traffic.
+      const scenario = twoSwitchScenario({ nics: 4, clients: 16, pattern: "sequential", settings: { ...SETTINGS, mode } });
+      const [a] = scenario.switches;
+      const aCables = scenario.nicPorts.flatMap((entry, nic) => (entry.switch === a ? [scenario.server.nics[nic].cable!] : []));
+      assert.equal(aCables.length, 2);
+      const aClients = scenario.clients.filter((_, index) => homeSwitchOf(scenario, index) === a);
+      startTrunkingTraffic(scenario, { clientIntervalMs: 0.5, serverIntervalMs: 0.5, count: 1200 });
+      scenario.network.run(20);
+      for (const cable of aCables) scenario.network.pull(cable);
+      // One link poll sees the loss; from then on nothing toward the server is dropped at A.
+      scenario.network.run(2 * POLL_MS);
+      const settledAt = scenario.network.now;
+      scenario.network.run(100);
+      const droppedAfter = scenario.network.losses.filter((loss) => loss.atMs > settledAt && loss.reason === "switch-sent-nowhere" && loss.frame.da === SERVER_MAC);
+      assert.deepEqual(droppedAfter.map((loss) => formatMac(loss.frame.sa)), [], "frames toward the server dropped at A after the failover");
+      const arrivedAfter = new Set(scenario.server.arrivals.filter((arrival) => arrival.accepted && arrival.atMs > settledAt).map((arrival) => arrival.frame.sa));
+      for (const client of aClients) assert.ok(arrivedAfter.has(client.mac), `${formatMac(client.mac)} (behind switch A) reaches the server through B`);
+      const entry = a.managed.model.arlEntries().find((candidate) => candidate.mac === SERVER_MAC);
+      assert.equal(entry?.port, INTER_SWITCH_PORT, "A's static entry for the server points at the switch-to-switch port");
+      assert.ok(entry?.isStatic);
+      // One of A's members comes back: after the hold-down the entry points at it again.
+      scenario.network.plug(aCables[0]);
+      scenario.network.run(SETTINGS.holdDownMs + 200);
+      const back = a.managed.model.arlEntries().find((candidate) => candidate.mac === SERVER_MAC);
+      assert.notEqual(back?.port, INTER_SWITCH_PORT);
+      assert.ok(((localMembers(scenario, a) >>> back!.port) & 1) === 1, `entry on port ${back?.port}`);
+      for (const sw of scenario.switches) assert.equal(sw.movesOf(SERVER_MAC).length, 0);
+    });
+  }
+});
