@@ -125,12 +125,16 @@ async function interfaceCounters(netns: string, names: readonly string[]): Promi
   return counters;
 }
 
-/** Per stream, the longest stretch without received data that ended in [fromMs, toMs] (from the agents' gap lists). */
+/**
+ * The longest stretch without received data, in any stream, that overlaps [fromMs, toMs], from the agents' final gap
+ * lists (read at the end, so a gap that lasted past the window counts whole).
+ */
 function longestGapIn(streams: readonly StreamStats[], fromMs: number, toMs: number): number {
   let longest = 0;
+  const overlaps = (endedAtMs: number, ms: number): boolean => endedAtMs >= fromMs && endedAtMs - ms <= toMs;
   for (const stream of streams) {
-    for (const gap of stream.gaps ?? []) if (gap.endedAtMs >= fromMs && gap.endedAtMs - gap.ms <= toMs) longest = Math.max(longest, gap.ms);
-    if (stream.longestGapEndedAtMs >= fromMs && stream.longestGapEndedAtMs - stream.longestGapMs <= toMs) longest = Math.max(longest, stream.longestGapMs);
+    for (const gap of stream.gaps ?? []) if (overlaps(gap.endedAtMs, gap.ms)) longest = Math.max(longest, gap.ms);
+    if (overlaps(stream.longestGapEndedAtMs, stream.longestGapMs)) longest = Math.max(longest, stream.longestGapMs);
   }
   return Math.round(longest);
 }
@@ -338,8 +342,6 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
       },
     ];
 
-    const serverStreams = (): StreamStats[] => server.latest;
-    const allStreams = (): StreamStats[] => [...serverStreams(), ...[...clientAgents.values()].flatMap((agent) => agent.latest)];
     const namespacesWithTcp = [ns.server, ...description.clients.map((client) => client.netns)];
     const retransmissions = async (): Promise<number> => {
       let total = 0;
@@ -385,9 +387,13 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
     };
 
     let status = "steady traffic";
+    // Each event waits for the trunk to settle after the one before (detection, hold-down, the server's failback), so
+    // a pull never lands on a member that is still coming back.
+    let earliestNext = trafficStart;
+    const pullWindows: { fromMs: number; toMs: number }[] = [];
     try {
       for (const step of schedule) {
-        while (Date.now() - trafficStart < step.atMs) {
+        while (Date.now() - trafficStart < step.atMs || Date.now() < earliestNext) {
           showLive(status);
           await sleep(100, signal);
         }
@@ -401,8 +407,9 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
         events.push(event);
         status = event.label;
         print(`+${((event.atMs - trafficStart) / 1000).toFixed(1)} s  ${event.label}`);
+        earliestNext = event.atMs + SETTLE_MS;
         if (event.kind === "pull") {
-          const until = event.atMs + Math.min(SETTLE_MS, totalMs / 5 - 200);
+          const until = event.atMs + SETTLE_MS;
           while (Date.now() < until) {
             showLive(status);
             await sleep(100, signal);
@@ -426,15 +433,16 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
           pulls.push({
             label: event.label,
             side: event.side,
-            longestGapMs: longestGapIn(allStreams(), event.atMs, until),
+            longestGapMs: 0, // from the final gap lists, below
             framesLost: lostSwitchEnd + lostServerEnd,
             framesLostSwitchEnd: lostSwitchEnd,
             framesLostServerEnd: lostServerEnd,
             retransmissions: (await retransmissions()) - beforeRetransmissions,
           });
+          pullWindows.push({ fromMs: event.atMs, toMs: until });
         }
       }
-      while (Date.now() - trafficStart < totalMs) {
+      while (Date.now() - trafficStart < totalMs || Date.now() < earliestNext) {
         showLive(status);
         await sleep(100, signal);
       }
@@ -464,6 +472,8 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
       clientFinals.set(name, final[0] ?? { ...agent.latest[0], client: name });
     }
     const serverFinal = await server.stop();
+    const finalStreams = [...serverFinal, ...clientFinals.values()];
+    pullWindows.forEach((window, index) => (pulls[index].longestGapMs = longestGapIn(finalStreams, window.fromMs, window.toMs)));
 
     checks.push(...checkStreams(clientFinals, serverFinal));
     checks.push(checkFlowStability(flowChanges, events, SERVER_MAC, SETTLE_MS, trafficStart, 1000));
