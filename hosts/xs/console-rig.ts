@@ -12,6 +12,7 @@ import { Crc32 } from "../../modules/config/crc32";
 import { configsEqual, type SwitchConfig } from "../../modules/config/schema";
 import { InvalidArgumentError } from "../../modules/errors";
 import { Firmware } from "../../modules/firmware";
+import { SeededRandom } from "../sim/network/macs";
 import { MemoryStorage, type StoredEntry } from "./memory-storage";
 import type { ScenarioHost } from "./scenarios";
 
@@ -171,33 +172,14 @@ const FIXED_BAD_LINES: readonly string[] = Object.freeze([
   "configure revert timer 5",
 ]);
 
-/** xorshift32: the same sequence on XS and on Node. */
-class Random {
-  #state: number;
-  constructor(seed: number) {
-    this.#state = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.#state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.#state = x >>> 0;
-    return this.#state;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-}
-
-function digits(random: Random, count: number): string {
+function digits(random: SeededRandom, count: number): string {
   let out = String(1 + random.below(9));
   for (let i = 1; i < count; i++) out += String(random.below(10));
   return out;
 }
 
 /** One hostile line (without its Enter). Every kind is an error in config mode. */
-function hostileLine(random: Random): string {
+function hostileLine(random: SeededRandom): string {
   switch (random.below(8)) {
     case 0: {
       // garbage, some of it bytes the session ignores, broken and unknown escape sequences
@@ -382,7 +364,7 @@ export class ConsoleRig {
     const firmware = this.firmware;
     const before = firmware.config.running;
     const writes = this.storage.writes;
-    const random = new Random(seed);
+    const random = new SeededRandom(seed);
     const crc = this.#crc;
     let sum = crc.begin();
     let errors = 0;
