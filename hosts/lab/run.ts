@@ -2,7 +2,7 @@
 // forwarding engine moving the real frames, managed by the firmware on XS) to a server teamed by the real
 // `onemac-team`. It pulls a trunk link on the switch side and later one on the server side, checks that nobody
 // noticed, and writes one HTML report. Everything it creates is removed by exact name, also on failure or Ctrl-C.
-import { execFile } from "node:child_process";
+import { runIp } from "../linux/team/iproute";
 import { checkConsole, checkFlowStability, checkNoServerMoves, checkStreams, formatBytes, type CheckResult, type ConsoleProbe, type LabEvent, type MoveRecord } from "./checks";
 import { LoadRecorder, renderLiveView, type LinkDescription } from "./load";
 import { ServerTeam, type ServerTeamStatus } from "./team";
@@ -103,16 +103,9 @@ export class LabAborted extends Error {
   }
 }
 
-function ip(args: readonly string[], netns?: string): Promise<string> {
-  const full = netns ? ["-n", netns, ...args] : [...args];
-  return new Promise((resolve, reject) =>
-    execFile("ip", full, { timeout: 15_000 }, (error, stdout, stderr) => (error ? reject(new Error(`ip ${full.join(" ")}: ${stderr || error.message}`)) : resolve(stdout))),
-  );
-}
-
 /** Kernel counters of some interfaces in one namespace: rx/tx packets, bytes and drops. */
 async function interfaceCounters(netns: string, names: readonly string[]): Promise<Map<string, { rxPackets: number; rxBytes: number; txPackets: number; rxDropped: number; txDropped: number }>> {
-  const json = JSON.parse(await ip(["-s", "-j", "link", "show"], netns)) as {
+  const json = JSON.parse(await runIp(["-s", "-j", "link", "show"], netns)) as {
     ifname: string;
     stats64?: { rx: { packets: number; bytes: number; dropped: number }; tx: { packets: number; dropped: number } };
   }[];

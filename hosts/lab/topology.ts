@@ -10,7 +10,7 @@
 //
 // Every veth end has its offloads off (no GSO super-frames or partial checksums reach AF_PACKET) and every namespace
 // has IPv6 off (no router solicitations or MLD reports wander through the switch).
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { runIp, runIpBatch } from "../linux/team/iproute";
 import type { LinkRole } from "./types";
@@ -142,15 +142,6 @@ export function planTopology(spec: TopologySpec, runId: string): TopologyDescrip
   };
 }
 
-function run(command: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.join(" ")} failed: ${(stderr || error.message).trim()}`));
-      else resolve(stdout);
-    });
-  });
-}
-
 const OFFLOADS_OFF = ["tx", "off", "tso", "off", "gso", "off", "gro", "off", "rxvlan", "off", "txvlan", "off"];
 const IPV6_OFF = ["net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"];
 
@@ -213,7 +204,7 @@ export class LabTopology {
   async #namespace(netns: string): Promise<void> {
     await runIp(["netns", "add", netns]);
     this.#created.push(netns);
-    await run("ip", ["netns", "exec", netns, "sysctl", "-qw", ...IPV6_OFF]);
+    await runIp(["netns", "exec", netns, "sysctl", "-qw", ...IPV6_OFF]);
     await runIp(["link", "set", "dev", "lo", "up"], netns);
   }
 
@@ -249,7 +240,7 @@ export class LabTopology {
       lanLines.push(["link", "set", "dev", client.name, "master", `seg${client.switchId}p${client.port}`]);
     }
     await runIpBatch(lanLines, lan);
-    await Promise.all(ends.map(([netns, ifname]) => run("ip", ["netns", "exec", netns, "ethtool", "-K", ifname, ...OFFLOADS_OFF])));
+    await Promise.all(ends.map(([netns, ifname]) => runIp(["netns", "exec", netns, "ethtool", "-K", ifname, ...OFFLOADS_OFF])));
     const up = (netns: string, names: string[]) => runIpBatch(names.map((name) => ["link", "set", "dev", name, "up"]), netns);
     await up(sw, switches.flatMap((entry) => entry.ports.map((port) => port.ifname).filter((name): name is string => name !== null)));
     await up(lan, ends.filter(([netns]) => netns === lan).map(([, ifname]) => ifname));
@@ -342,7 +333,7 @@ export class LabTopology {
     for (const netns of this.#created.splice(0).reverse()) {
       let pids = "";
       try {
-        pids = await run("ip", ["netns", "pids", netns]);
+        pids = await runIp(["netns", "pids", netns]);
       } catch {
         // No such namespace.
       }

@@ -2,7 +2,8 @@
 // `ip netns exec` (which execs node in place, so the child's pid is node's): start() resolves once the agent listens or
 // is connected, `latest` holds its newest stream stats, stop() asks for an orderly close and returns the final stats.
 // Also the kernel's TCP retransmission counter of a namespace, for the lab's per-pull measurements.
-import { execFile, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { runIp } from "../linux/team/iproute";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { spawnLabScript } from "./spawn-script";
@@ -231,10 +232,5 @@ export function parseRetransSegs(snmp: string): number {
 /** TCP segments the kernel of namespace `netns` (null: this one) retransmitted since it was made. */
 export async function tcpRetransmissions(netns: string | null): Promise<number> {
   if (!netns) return parseRetransSegs(await readFile("/proc/net/snmp", "utf8"));
-  const text = await new Promise<string>((resolve, reject) =>
-    execFile("ip", ["netns", "exec", netns, "cat", "/proc/net/snmp"], { timeout: 10_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`ip netns exec ${netns} cat /proc/net/snmp: ${stderr || error.message}`)) : resolve(stdout),
-    ),
-  );
-  return parseRetransSegs(text);
+  return parseRetransSegs(await runIp(["netns", "exec", netns, "cat", "/proc/net/snmp"]));
 }
