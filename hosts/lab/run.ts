@@ -155,6 +155,7 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
     topology?.destroySync();
   };
   process.once("exit", emergency);
+  const runVariableBefore = process.env.ONEMAC_LAB_RUN;
   try {
     print(`building the lab: ${options.switches} switch(es), ${options.members} server NICs, ${options.clients} clients`);
     topology = await LabTopology.build({ switches: options.switches, members: options.members, clients: options.clients });
@@ -506,5 +507,7 @@ export async function runLab(options: LabOptions): Promise<LabSummary> {
     await team?.down();
     await topology?.destroy();
     process.removeListener("exit", emergency);
+    if (runVariableBefore === undefined) delete process.env.ONEMAC_LAB_RUN;
+    else process.env.ONEMAC_LAB_RUN = runVariableBefore;
   }
 }
